@@ -100,6 +100,9 @@ test_suggest (void)
   g_assert_cmpstr (troupe_suggest ("TIMEOUT", keys), ==, "timeout");
   g_assert_null (troupe_suggest ("colour", keys));
   g_assert_null (troupe_suggest ("x", keys));
+  /* A swap of two letters is one edit. */
+  g_assert_cmpstr (troupe_suggest ("desing", (const char * const[]) { "design", "deploy", NULL }), ==, "design");
+  g_assert_cmpuint (troupe_edit_distance ("ab", "ba"), ==, 1);
   g_assert_cmpuint (troupe_edit_distance ("kitten", "sitting"), ==, 3);
   g_assert_cmpuint (troupe_edit_distance ("", "abc"), ==, 3);
 }

@@ -365,6 +365,14 @@ test_model_cycle_from_file (void)
   g_assert_error (error, TROUPE_WORKFLOW_ERROR, TROUPE_WORKFLOW_ERROR_CYCLE);
   g_assert_nonnull (strstr (error->message, "x → y → z → x"));
   g_assert_cmpuint (troupe_workflow_get_path_length_to_sink (wf, "start"), ==, 0);
+  {
+    /* On a cycle, a step is its own ancestor and descendant. */
+    g_autofree char *desc = ids (troupe_workflow_get_descendants (wf, "x"));
+    g_autofree char *anc = ids (troupe_workflow_get_ancestors (wf, "y"));
+
+    g_assert_cmpstr (desc, ==, "x y z");
+    g_assert_cmpstr (anc, ==, "start x y z");
+  }
   g_assert_cmpuint (troupe_workflow_get_path_length_to_sink (wf, "missing-need"), ==, 1);
 }
 

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "troupe-node.h"
 
 static TroupeNode *
@@ -46,18 +48,25 @@ troupe_node_new_int (gint64 value)
 TroupeNode *
 troupe_node_new_double (double value)
 {
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  TroupeNode *node;
+  char text[G_ASCII_DTOSTR_BUF_SIZE];
 
-  /* Whole numbers print without a fraction so positions read "120", not
-   * "120.0"; others use the shortest text that reads back exactly. */
-  if (value == (double) (gint64) value && value > -1e15 && value < 1e15)
+  g_return_val_if_fail (isfinite (value), NULL);
+
+  /* Whole numbers print without a fraction, so positions read "120", not
+   * "120.0". 2^53: beyond it not every integer is a double (and the cast
+   * to gint64 is only defined inside that range). */
+  if (value == floor (value) && fabs (value) < 9007199254740992.0)
     return troupe_node_new_int ((gint64) value);
 
-  node = troupe_node_alloc (TROUPE_NODE_SCALAR);
-  node->scalar = g_strdup (g_ascii_dtostr (buf, sizeof buf, value));
-  node->scalar_type = TROUPE_SCALAR_FLOAT;
-  return node;
+  /* %.17g always reads back exactly; shorter is nicer when it does too:
+   * 0.2 stays "0.2", not "0.20000000000000001". */
+  g_ascii_formatd (text, sizeof text, "%.15g", value);
+  if (g_ascii_strtod (text, NULL) != value)
+    g_ascii_formatd (text, sizeof text, "%.16g", value);
+  if (g_ascii_strtod (text, NULL) != value)
+    g_ascii_formatd (text, sizeof text, "%.17g", value);
+
+  return troupe_node_new_scalar (text, TROUPE_SCALAR_FLOAT);
 }
 
 TroupeNode *

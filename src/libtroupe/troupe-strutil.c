@@ -15,34 +15,45 @@ troupe_edit_distance (const char *a,
 {
   gsize la = strlen (a);
   gsize lb = strlen (b);
-  g_autofree guint *row = NULL;
+  g_autofree guint *rows = NULL;
+  guint *before, *prev, *cur;
 
   /* Keys and ids are short; long strings are never typos of each other and
    * must not cost quadratic time on hostile input. */
   if (la > 256 || lb > 256)
     return G_MAXUINT;
 
-  row = g_new (guint, lb + 1);
+  /* Optimal string alignment: Levenshtein plus the swap of two adjacent
+   * letters as one edit, the most common typo ("desing"). Three rows. */
+  rows = g_new (guint, 3 * (lb + 1));
+  before = rows;
+  prev = rows + (lb + 1);
+  cur = rows + 2 * (lb + 1);
   for (gsize j = 0; j <= lb; j++)
-    row[j] = j;
+    prev[j] = j;
 
   for (gsize i = 1; i <= la; i++)
     {
-      guint diagonal = row[0];
+      guint *tmp;
 
-      row[0] = i;
+      cur[0] = i;
       for (gsize j = 1; j <= lb; j++)
         {
-          guint above = row[j];
           guint cost = (a[i - 1] == b[j - 1]) ? 0 : 1;
-          guint best = MIN (row[j] + 1, row[j - 1] + 1);
+          guint best = MIN (prev[j] + 1, cur[j - 1] + 1);
 
-          row[j] = MIN (best, diagonal + cost);
-          diagonal = above;
+          best = MIN (best, prev[j - 1] + cost);
+          if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+            best = MIN (best, before[j - 2] + 1);
+          cur[j] = best;
         }
+      tmp = before;
+      before = prev;
+      prev = cur;
+      cur = tmp;
     }
 
-  return row[lb];
+  return prev[lb];
 }
 
 const char *

@@ -15,4 +15,7 @@ void _troupe_workflow_update_needs (TroupeWorkflow     *self,
                                     TroupeStep         *step,
                                     const char * const *needs);
 
+/* "a → b → c → a" for a cycle given as its steps in order. */
+char *_troupe_workflow_format_cycle (const char * const *ids);
+
 G_END_DECLS
