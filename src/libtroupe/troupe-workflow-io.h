@@ -76,4 +76,10 @@ gboolean          troupe_write_file_atomically   (const char        *path,
                                                   gsize              length,
                                                   GError           **error);
 
+/* Writes all of @data to @fd, going on after short writes and EINTR;
+ * FALSE with errno set on failure. */
+gboolean          troupe_write_all               (int                fd,
+                                                  const void        *data,
+                                                  gsize              length);
+
 G_END_DECLS
