@@ -28,6 +28,12 @@ TroupePathProblem troupe_path_check_syntax    (const char *relative);
  * Components that do not exist yet are fine. */
 TroupePathProblem troupe_path_check           (const char *workspace_root,
                                                const char *relative);
+/* For callers that check many paths in one workspace: the absolute,
+ * symlink-free spelling of @workspace_root (resolved once), and the same
+ * check as troupe_path_check() against such a resolved root. */
+char             *troupe_path_resolve_root    (const char *workspace_root);
+TroupePathProblem troupe_path_check_resolved  (const char *resolved_root,
+                                               const char *relative);
 /* A sentence saying what is wrong with @relative and how to fix it. */
 char             *troupe_path_problem_message (TroupePathProblem problem,
                                                const char       *relative);
