@@ -6,14 +6,24 @@
 #pragma once
 
 #include <cgraph.h>
-#include <gvc.h>
 
 #include "troupe-workflow.h"
 
 G_BEGIN_DECLS
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Agraph_t, agclose)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (GVC_t, gvFreeContext)
+
+/* gvc.h declares names as common as "path" and "box", so only the files
+ * that lay out or render include it (before this header). */
+#ifdef GVC_H
+/* The graphviz context every layout and rendering uses, created on first
+ * use and kept for the life of the process, on purpose: graphviz 2.42's
+ * pango text layout keeps a pointer to the last font name it measured,
+ * which lives in its context, so measuring text after a context was freed
+ * reads freed memory. One context also reads the plugin configuration
+ * once. Call between begin/end. */
+GVC_t    *_troupe_graphviz_get_context    (void);
+#endif
 
 /* graphviz keeps its parser, its error handler and its error counters in
  * process-wide globals, so every use of cgraph or gvc in libtroupe runs
@@ -28,6 +38,14 @@ char     *_troupe_graphviz_end            (void);
 /* The messages reported so far since _troupe_graphviz_begin(), without
  * "Error: "/"Warning: " prefixes, on one line each; NULL when none. */
 char     *_troupe_graphviz_peek_messages  (void);
+
+/* cgraph's scanner keeps the rest of the line it was reading between
+ * calls: after agmemread ("digraph a {} digraph b {}"), the next agmemread()
+ * returns b, whatever text it is given, and after "digraph a {}\n" the next
+ * parse counts one line too many. This reads and drops whatever is left
+ * (without messages), and returns how many graphs that was. Call between
+ * begin/end, before parsing. */
+guint     _troupe_graphviz_drain_parser   (void);
 
 /* A directed graph of the workflow with every step as a node (kind as
  * shape, agent as fill colour and, with @clusters, as a cluster), every
