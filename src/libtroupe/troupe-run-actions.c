@@ -1154,7 +1154,11 @@ on_wait_done_cb (GObject      *object,
     {
       g_autofree char *glob = _troupe_run_expand (self, inst, troupe_step_get_wait_glob (inst->step), NULL, NULL);
       g_auto(GStrv) partial = glob ? troupe_inbox_list (self->workspace_root, glob, NULL) : NULL;
-      g_auto(GStrv) aside = partial ? move_tasks (self, (const char * const *) partial, FALSE, now, NULL) : NULL;
+
+      /* What arrived is kept aside in failed/; where it went is in the
+       * inbox's folders, not in the step's output. */
+      if (partial != NULL)
+        g_strfreev (move_tasks (self, (const char * const *) partial, FALSE, now, NULL));
 
       complete_in_engine (self, inst, FALSE, TRUE, finished_event (self, inst, error->message));
       return;

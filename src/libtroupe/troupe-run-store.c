@@ -515,9 +515,8 @@ troupe_run_store_append (TroupeRunStore  *self,
                          JsonObject      *event,
                          GError         **error)
 {
-  g_autoptr(JsonObject) owned = event;
-  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonGenerator) generator = NULL;
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *wall = NULL;
   g_autofree char *line = NULL;
@@ -527,6 +526,10 @@ troupe_run_store_append (TroupeRunStore  *self,
 
   g_return_val_if_fail (TROUPE_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (event != NULL, FALSE);
+
+  /* The node owns the event from here on, whatever happens below. */
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, event);
 
   name = json_object_get_string_member_with_default (event, "event", "");
   session = troupe_run_record_get_session (self->record);
@@ -545,8 +548,6 @@ troupe_run_store_append (TroupeRunStore  *self,
   if (!troupe_run_record_apply (self->record, event, error))
     return FALSE;
 
-  node = json_node_new (JSON_NODE_OBJECT);
-  json_node_set_object (node, event);
   generator = json_generator_new ();
   json_generator_set_root (generator, node);
   line = json_generator_to_data (generator, &length);
