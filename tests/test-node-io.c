@@ -954,7 +954,6 @@ test_yaml_random_round_trip (void)
     {
       g_autoptr(TroupeNode) tree = troupe_node_new_mapping ();
       g_autoptr(TroupeNode) back = NULL;
-      g_autoptr(TroupeNode) again = NULL;
       g_autoptr(GError) error = NULL;
       g_autofree char *first = NULL;
       g_autofree char *second = NULL;

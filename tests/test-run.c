@@ -3030,6 +3030,7 @@ test_records (void)
     gsize repaired_len = 0;
 
     g_assert_no_error (error);
+    g_assert_nonnull (store);
     repaired = read_file (events_path, &repaired_len);
     g_assert_cmpuint (repaired_len, ==, events_len);
     g_assert_cmpstr (repaired, ==, events_before);

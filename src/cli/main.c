@@ -26,6 +26,8 @@ static const TroupeCliCommand commands[] = {
   { "export",   N_("Export a workflow as DOT, Mermaid, JSON, YAML, SVG or PNG"), troupe_cli_export },
   { "layout",   N_("Lay out a workflow's steps with graphviz dot"),       troupe_cli_layout },
   { "import",   N_("Turn a graphviz DOT file into a workflow"),           troupe_cli_import },
+  { "train",    N_("Train a policy that picks which agent acts next"),    troupe_cli_train },
+  { "policy",   N_("Show a trained policy"),                              troupe_cli_policy },
 };
 
 static const TroupeCliCommand *

@@ -99,5 +99,7 @@ int troupe_cli_runs     (const TroupeCliCommand *command, int argc, char **argv)
 int troupe_cli_logs     (const TroupeCliCommand *command, int argc, char **argv);
 int troupe_cli_approve  (const TroupeCliCommand *command, int argc, char **argv);
 int troupe_cli_reject   (const TroupeCliCommand *command, int argc, char **argv);
+int troupe_cli_train    (const TroupeCliCommand *command, int argc, char **argv);
+int troupe_cli_policy   (const TroupeCliCommand *command, int argc, char **argv);
 
 G_END_DECLS
