@@ -83,6 +83,11 @@ struct _TroupeRun
   guint              draining : 1;
 };
 
+/* troupe-run-setup.c */
+Instance   *_troupe_run_instance_new   (TroupeRun        *self,
+                                         const char       *id,
+                                         TroupeStep       *step);
+
 /* troupe-run.c */
 void        _troupe_run_emit            (TroupeRun        *self,
                                          JsonObject       *event);
