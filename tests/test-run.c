@@ -2957,6 +2957,21 @@ test_records (void)
     g_assert_cmpint (json_object_get_int_member (state, "seq"), ==, journal->len);
     g_assert_cmpstr (json_object_get_string_member (state, "status"), ==, "succeeded");
     g_assert_nonnull (json_object_get_object_member (state, "metrics"));
+    g_assert_cmpint (json_object_get_int_member (state, "n_steps"), ==, 4);
+    g_assert_cmpuint (troupe_run_record_get_n_steps (troupe_run_get_record (r->run)), ==, 4);
+  }
+  /* The snapshot is written by hand, without a JSON tree: it must be the
+   * very JSON that troupe_run_record_to_json() describes. */
+  {
+    g_autoptr(GString) written = g_string_new (NULL);
+    g_autoptr(JsonParser) parser = json_parser_new ();
+    g_autofree char *reparsed = NULL;
+
+    troupe_run_record_write_json (troupe_run_get_record (r->run), written);
+    json_parser_load_from_data (parser, written->str, written->len, &error);
+    g_assert_no_error (error);
+    reparsed = json_to_string (json_parser_get_root (parser), TRUE);
+    g_assert_cmpstr (reparsed, ==, live);
   }
 
   /* Loading (snapshot + replay) gives the live record back... */

@@ -5,6 +5,8 @@
 
 #include "config.h"
 
+#include <math.h>
+
 #include "troupe-enums.h"
 #include "troupe-run-record.h"
 
@@ -352,7 +354,7 @@ troupe_run_record_to_json (TroupeRunRecord *self)
   set_nullable_string (root, "reason", self->reason);
   json_object_set_int_member (root, "seq", self->seq);
   json_object_set_int_member (root, "session", self->session);
-  json_object_set_int_member (root, "steps", self->n_steps);
+  json_object_set_int_member (root, "n_steps", self->n_steps);
   json_object_set_int_member (root, "started_us", self->started_us);
   json_object_set_int_member (root, "finished_us", self->finished_us);
   if (self->options != NULL)
@@ -406,6 +408,167 @@ troupe_run_record_to_json (TroupeRunRecord *self)
   return node;
 }
 
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  if (text == NULL)
+    {
+      g_string_append (out, "null");
+      return;
+    }
+
+  g_string_append_c (out, '"');
+  for (const guchar *p = (const guchar *) text; *p; p++)
+    {
+      switch (*p)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (*p < 0x20)
+            {
+              g_string_append (out, "\\u00");
+              g_string_append_c (out, hex[*p >> 4]);
+              g_string_append_c (out, hex[*p & 0xf]);
+            }
+          else
+            g_string_append_c (out, *p);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+static void
+append_member (GString    *out,
+               const char *name)
+{
+  if (out->len > 0 && out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  append_json_string (out, name);
+  g_string_append_c (out, ':');
+}
+
+static void
+append_int_member (GString    *out,
+                   const char *name,
+                   gint64      value)
+{
+  append_member (out, name);
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+}
+
+static void
+append_string_member (GString    *out,
+                      const char *name,
+                      const char *value)
+{
+  append_member (out, name);
+  append_json_string (out, value);
+}
+
+static void
+append_object_member (GString    *out,
+                      const char *name,
+                      JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+
+  /* Options and metrics are a handful of members: json-glib is fine. */
+  json_node_set_object (node, object);
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  append_member (out, name);
+  g_string_append (out, text);
+}
+
+void
+troupe_run_record_write_json (TroupeRunRecord *self,
+                              GString         *out)
+{
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (out != NULL);
+
+  /* Member for member what troupe_run_record_to_json() builds; the tests
+   * load what this writes and compare it with the live record. */
+  g_string_append_c (out, '{');
+  append_int_member (out, "version", STATE_VERSION);
+  append_string_member (out, "id", self->id);
+  append_string_member (out, "workflow", self->workflow_name);
+  append_string_member (out, "status", troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, self->status));
+  append_string_member (out, "reason", self->reason);
+  append_int_member (out, "seq", self->seq);
+  append_int_member (out, "session", self->session);
+  append_int_member (out, "n_steps", self->n_steps);
+  append_int_member (out, "started_us", self->started_us);
+  append_int_member (out, "finished_us", self->finished_us);
+  if (self->options != NULL)
+    append_object_member (out, "options", self->options);
+  if (self->metrics != NULL)
+    append_object_member (out, "metrics", self->metrics);
+
+  append_member (out, "steps");
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < self->steps->len; i++)
+    {
+      TroupeStepRecord *rec = g_ptr_array_index (self->steps, i);
+
+      if (i > 0)
+        g_string_append_c (out, ',');
+      g_string_append_c (out, '{');
+      append_string_member (out, "instance", rec->instance);
+      append_string_member (out, "step", rec->step);
+      append_string_member (out, "item", rec->item);
+      append_int_member (out, "index", rec->index);
+      append_string_member (out, "status", troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, rec->status));
+      append_string_member (out, "reason", rec->reason);
+      append_int_member (out, "attempts", rec->attempts);
+      append_int_member (out, "exit_code", rec->exit_code);
+      append_int_member (out, "signal", rec->signal);
+      append_member (out, "timed_out");
+      g_string_append (out, rec->timed_out ? "true" : "false");
+      append_int_member (out, "started_us", rec->started_us);
+      append_int_member (out, "finished_us", rec->finished_us);
+      append_int_member (out, "duration_us", rec->duration_us);
+      append_int_member (out, "total_us", rec->total_us);
+      append_string_member (out, "output_path", rec->output_path);
+      append_int_member (out, "output_bytes", rec->output_bytes);
+      append_member (out, "spilled");
+      g_string_append (out, rec->spilled ? "true" : "false");
+      append_member (out, "cost");
+      if (rec->has_cost && isfinite (rec->cost))
+        g_string_append (out, g_ascii_dtostr (number, sizeof number, rec->cost));
+      else
+        g_string_append (out, "null");
+      append_int_member (out, "tokens", rec->tokens);
+      append_string_member (out, "log_out", rec->log_out);
+      append_string_member (out, "log_err", rec->log_err);
+      if (rec->children != NULL)
+        {
+          append_member (out, "children");
+          g_string_append_c (out, '[');
+          for (guint j = 0; j < rec->children->len; j++)
+            {
+              if (j > 0)
+                g_string_append_c (out, ',');
+              append_json_string (out, g_ptr_array_index (rec->children, j));
+            }
+          g_string_append_c (out, ']');
+        }
+      g_string_append_c (out, '}');
+    }
+  g_string_append (out, "]}");
+}
+
 TroupeRunRecord *
 troupe_run_record_new_from_json (JsonNode  *node,
                                  GError   **error)
@@ -429,7 +592,7 @@ troupe_run_record_new_from_json (JsonNode  *node,
   self->reason = g_strdup (get_string (root, "reason"));
   self->seq = get_int (root, "seq", 0);
   self->session = get_int (root, "session", 0);
-  self->n_steps = get_int (root, "steps", 0);
+  self->n_steps = get_int (root, "n_steps", 0);
   self->started_us = get_int (root, "started_us", 0);
   self->finished_us = get_int (root, "finished_us", 0);
   if (json_object_has_member (root, "options"))

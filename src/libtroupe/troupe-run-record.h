@@ -63,6 +63,11 @@ gboolean           troupe_run_record_apply        (TroupeRunRecord  *self,
                                                    GError          **error);
 /* state.json */
 JsonNode          *troupe_run_record_to_json      (TroupeRunRecord  *self);
+/* The same JSON as troupe_run_record_to_json(), written straight into
+ * @out: no tree to build and free, which is what a snapshot of a large
+ * run would otherwise spend most of its time and memory on. */
+void               troupe_run_record_write_json   (TroupeRunRecord  *self,
+                                                   GString          *out);
 TroupeRunRecord   *troupe_run_record_new_from_json (JsonNode        *node,
                                                     GError         **error);
 

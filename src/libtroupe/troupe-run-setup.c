@@ -153,7 +153,7 @@ preflight (TroupeRun  *self,
   /* Owns copies of the program names: a name points into its provider,
    * which each iteration below drops (a borrowed key dangled, so the
    * same program was reported for every step and read freed memory). */
-  g_autoptr(GHashTable) reported = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) looked_up = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
   for (guint i = 0; i < diagnostics->len; i++)
     {
@@ -184,13 +184,15 @@ preflight (TroupeRun  *self,
       const char *program = _troupe_run_step_program (self, step, &provider);
       g_autofree char *found = NULL;
 
-      if (program == NULL || g_hash_table_contains (reported, program))
+      /* Each program is looked up on PATH once, found or not: a workflow
+       * of 10,000 steps runs a handful of programs. */
+      if (program == NULL || g_hash_table_contains (looked_up, program))
         continue;
       found = troupe_find_program (program);
+      g_hash_table_add (looked_up, g_strdup (program));
       if (found != NULL)
         continue;
 
-      g_hash_table_add (reported, g_strdup (program));
       if (troupe_step_get_kind (step) == TROUPE_STEP_KIND_COMMAND)
         g_string_append_printf (problems,
                                 "step '%s' runs '%s', which is not on PATH; install it or fix the step's command\n",

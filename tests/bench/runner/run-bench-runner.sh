@@ -57,7 +57,7 @@ else
   # same compilation by hand, against the release libtroupe.a.
   deps="glib-2.0 gio-2.0 gio-unix-2.0 json-glib-1.0 yaml-0.1 libcgraph libgvc"
   runner=$work/bench-runner
-  # shellcheck disable=SC2046 # pkg-config's flags are meant to split
+  # shellcheck disable=SC2046,SC2086 # the package list and the flags are meant to split
   cc -std=gnu17 -O3 -DNDEBUG -Wall -Wextra -Wno-unused-parameter \
      -Wno-missing-field-initializers -Werror=implicit-function-declaration \
      '-DG_LOG_DOMAIN="Troupe"' \
