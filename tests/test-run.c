@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "troupe.h"
+#include "troupe-test-util.h"
 
 /* The runner's tests. They run real processes: fake `claude`, `gemini` and
  * `codex` (tests/fake-cli/) that record what they were given and behave as
@@ -34,30 +35,6 @@ static char *fake_bin_dir;   /* the fakes, first on PATH */
 static char *self_exe;       /* this binary, for the child runners */
 
 /* --- small helpers ------------------------------------------------------- */
-
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-  GStatBuf st;
-
-  if (g_lstat (path, &st) != 0)
-    return;
-
-  if (S_ISDIR (st.st_mode))
-    {
-      dir = g_dir_open (path, 0, NULL);
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static char *
 read_file (const char *path,
@@ -171,7 +148,7 @@ static void
 ws_free (Ws *ws)
 {
   reset_fake_env ();
-  remove_tree (ws->top);
+  troupe_test_remove_tree (ws->top);
   g_free (ws->top);
   g_free (ws->root);
   g_free (ws->rec);
@@ -3212,7 +3189,7 @@ main (int    argc,
 
   status = g_test_run ();
 
-  remove_tree (fake_bin_dir);
+  troupe_test_remove_tree (fake_bin_dir);
   g_free (fake_bin_dir);
   g_free (self_exe);
   return status;

@@ -20,6 +20,9 @@
 
 #include "troupe.h"
 
+#include "troupe-cli-test.h"
+#include "troupe-test-util.h"
+
 /* End-to-end tests of `troupe run`, `resume`, `runs`, `logs`, `approve`
  * and `reject`: every case spawns the real binary on a workflow written
  * into a fresh workspace, with command steps (sh -c …) and the mock
@@ -35,129 +38,6 @@
  * waits this long has failed anyway. */
 #define WAIT_SECONDS 60
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *result)
-{
-  g_clear_pointer (&result->out, g_free);
-  g_clear_pointer (&result->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-static char **
-child_environ (void)
-{
-  char **env = g_get_environ ();
-  const char *lsan_options = g_environ_getenv (env, "LSAN_OPTIONS");
-
-  /* Messages and numbers in the C locale, whatever the machine says. */
-  env = g_environ_setenv (env, "LC_ALL", "C.UTF-8", TRUE);
-  env = g_environ_unsetenv (env, "LANGUAGE");
-  /* The live display depends on the terminal, and the tests say which. */
-  env = g_environ_unsetenv (env, "TERM");
-
-  /* Under LeakSanitizer with suppressions, the list of suppressions used
-   * would end up in the standard error the tests compare. */
-  if (lsan_options != NULL)
-    {
-      g_autofree char *quiet = g_strconcat (lsan_options, ":print_suppressions=0", NULL);
-
-      env = g_environ_setenv (env, "LSAN_OPTIONS", quiet, TRUE);
-    }
-
-  return env;
-}
-
-static GPtrArray *
-troupe_argv (const char **args)
-{
-  GPtrArray *argv = g_ptr_array_new ();
-
-  g_ptr_array_add (argv, (gpointer) TROUPE_CLI_PATH);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  return argv;
-}
-
-static void
-check_exited (int         wait_status,
-              const char *what,
-              const char *err)
-{
-  /* A signal (a crash, an abort from ASan or from a fatal warning) is a
-   * failure whatever the case expected. */
-  if (!WIFEXITED (wait_status))
-    g_error ("troupe %s died (wait status %d); stderr:\n%s", what, wait_status, err ? err : "");
-}
-
-static void
-run_argv (const char  *cwd,
-          const char **args,
-          Result      *result)
-{
-  g_autoptr(GPtrArray) argv = troupe_argv (args);
-  g_auto(GStrv) env = child_environ ();
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
-
-  result->out = NULL;
-  result->err = NULL;
-  /* Standard input from /dev/null: run from a terminal, the test would
-   * otherwise be asked the approval questions itself. */
-  g_spawn_sync (cwd, (char **) argv->pdata, env, G_SPAWN_STDIN_FROM_DEV_NULL, NULL, NULL,
-                &result->out, &result->err, &wait_status, &error);
-  g_assert_no_error (error);
-  check_exited (wait_status, args[0], result->err);
-  result->status = WEXITSTATUS (wait_status);
-}
-
-/* Runs troupe with the NULL-terminated arguments, in @cwd. */
-static void
-run (Result     *result,
-     const char *cwd,
-     ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
-
-  va_start (ap, cwd);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  run_argv (cwd, (const char **) args->pdata, result);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 typedef struct
 {
@@ -178,7 +58,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  troupe_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
 }
 
@@ -373,8 +253,8 @@ child_spawn (Child       *child,
              const char  *name,
              const char **args)
 {
-  g_autoptr(GPtrArray) argv = troupe_argv (args);
-  g_auto(GStrv) env = child_environ ();
+  g_autoptr(GPtrArray) argv = troupe_cli_argv (args);
+  g_auto(GStrv) env = troupe_cli_environ ();
   g_autoptr(GError) error = NULL;
   g_autofree char *out_name = g_strconcat (name, ".out", NULL);
   g_autofree char *err_name = g_strconcat (name, ".err", NULL);
@@ -415,7 +295,7 @@ child_wait (Child *child)
           child->pid = 0;
           child->out = read_file (child->out_path);
           child->err = read_file (child->err_path);
-          check_exited (wait_status, "(background)", child->err);
+          troupe_cli_check_exited (wait_status, "(background)", child->err);
           child->status = WEXITSTATUS (wait_status);
           return child->status;
         }
@@ -442,7 +322,7 @@ child_exits_within (Child *child,
           child->pid = 0;
           child->out = read_file (child->out_path);
           child->err = read_file (child->err_path);
-          check_exited (wait_status, "(background)", child->err);
+          troupe_cli_check_exited (wait_status, "(background)", child->err);
           child->status = WEXITSTATUS (wait_status);
           return TRUE;
         }
@@ -610,7 +490,7 @@ test_run_success (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   const char * const steps[] = { "a", "b", "c", "d" };
 
-  run (&result, fixture->dir, "run", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.err, ==, "");
 
@@ -656,7 +536,7 @@ test_run_failure (Fixture       *fixture,
   g_autofree char *hint = NULL;
   g_auto(Result) result = { 0 };
 
-  run (&result, fixture->dir, "run", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
 
   id = only_run_id (fixture);
@@ -688,7 +568,7 @@ test_run_json (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   guint n = 0;
 
-  run (&result, fixture->dir, "run", "--json", "--seed", "42", "-j", "3", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", "--json", "--seed", "42", "-j", "3", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
 
   id = only_run_id (fixture);
@@ -763,7 +643,7 @@ test_run_dry_run (Fixture       *fixture,
   JsonArray *order;
   const char *a_line, *c_line;
 
-  run (&result, fixture->dir, "run", "--dry-run", "--max-parallel", "2", "--step-time", "2s", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", "--dry-run", "--max-parallel", "2", "--step-time", "2s", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.err, ==, "");
   assert_contains (result.out, "Dry run of Plan: 4 steps, at most 2 at a time, each taking 2s\n");
@@ -779,12 +659,12 @@ test_run_dry_run (Fixture       *fixture,
   assert_contains (result.out, "  Serial time           6.00s\n");
   assert_contains (result.out, "  Critical path         4.00s\n");
 
-  run (&serial, fixture->dir, "run", "-n", "-j", "1", path, NULL);
+  troupe_cli_run (&serial, fixture->dir, "run", "-n", "-j", "1", path, NULL);
   g_assert_cmpint (serial.status, ==, 0);
   assert_contains (serial.out, "each taking 1s\n");
   assert_contains (serial.out, "  Predicted wall time   3.00s\n");
 
-  run (&json, fixture->dir, "run", "--dry-run", "--json", "-j", "2", path, NULL);
+  troupe_cli_run (&json, fixture->dir, "run", "--dry-run", "--json", "-j", "2", path, NULL);
   g_assert_cmpint (json.status, ==, 0);
   json_parser_load_from_data (parser, json.out, -1, &error);
   g_assert_no_error (error);
@@ -811,12 +691,12 @@ test_run_context (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   g_auto(Result) logs = { 0 };
 
-  run (&result, fixture->dir, "run", path, "--context", "greeting=bonjour à tous",
+  troupe_cli_run (&result, fixture->dir, "run", path, "--context", "greeting=bonjour à tous",
        "-c", "extra=x=y", NULL);
   g_assert_cmpint (result.status, ==, 0);
 
   id = only_run_id (fixture);
-  run (&logs, fixture->dir, "logs", id, "a", NULL);
+  troupe_cli_run (&logs, fixture->dir, "logs", id, "a", NULL);
   g_assert_cmpint (logs.status, ==, 0);
   g_assert_cmpstr (logs.out, ==, "a says bonjour à tous\n");
 
@@ -852,21 +732,21 @@ test_run_invalid (Fixture       *fixture,
   g_auto(Result) absent = { 0 };
 
   /* The diagnostics, as troupe validate prints them. */
-  run (&result, fixture->dir, "run", bad, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", bad, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.out, ==, "");
   g_assert_true (g_str_has_prefix (result.err, prefix));
   assert_contains (result.err, "nowhere");
 
   /* A program that is not on PATH is reported before anything starts. */
-  run (&preflight, fixture->dir, "run", missing, NULL);
+  troupe_cli_run (&preflight, fixture->dir, "run", missing, NULL);
   g_assert_cmpint (preflight.status, ==, 1);
   g_assert_cmpstr (preflight.out, ==, "");
   assert_contains (preflight.err, "troupe run: ");
   assert_contains (preflight.err, "step 'a'");
   assert_contains (preflight.err, "troupe-test-no-such-program");
 
-  run (&absent, fixture->dir, "run", "no-such-file.yaml", NULL);
+  troupe_cli_run (&absent, fixture->dir, "run", "no-such-file.yaml", NULL);
   g_assert_cmpint (absent.status, ==, 1);
   assert_contains (absent.err, "no-such-file.yaml");
 
@@ -884,7 +764,7 @@ test_run_timeout (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   gint64 begin = g_get_monotonic_time ();
 
-  run (&result, fixture->dir, "run", "--timeout", "500ms", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", "--timeout", "500ms", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
   /* Not the 30 s of the step. */
   g_assert_cmpint (g_get_monotonic_time () - begin, <, 20 * G_USEC_PER_SEC);
@@ -922,7 +802,7 @@ test_run_sigint_resume (Fixture       *fixture,
   id = wait_for_event (fixture, &child, "step-started", "long");
 
   /* One process at a time runs a run. */
-  run (&locked, fixture->dir, "resume", id, NULL);
+  troupe_cli_run (&locked, fixture->dir, "resume", id, NULL);
   g_assert_cmpint (locked.status, ==, 1);
   assert_contains (locked.err, "another process");
 
@@ -940,7 +820,7 @@ test_run_sigint_resume (Fixture       *fixture,
   g_assert_cmpint (lookup_step (cancelled, "long")->status, ==, TROUPE_STEP_STATUS_CANCELLED);
 
   g_assert_true (g_file_set_contents (go, "", 0, NULL));
-  run (&result, fixture->dir, "resume", id, NULL);
+  troupe_cli_run (&result, fixture->dir, "resume", id, NULL);
   g_assert_cmpint (result.status, ==, 0);
   assert_contains (result.out, "] run ");
   assert_contains (result.out, " resumed (session 2): Long, 3 steps");
@@ -954,7 +834,7 @@ test_run_sigint_resume (Fixture       *fixture,
   g_assert_cmpstr (quick, ==, "quick\n");
 
   /* A run that succeeded has nothing left to resume. */
-  run (&again, fixture->dir, "resume", id, NULL);
+  troupe_cli_run (&again, fixture->dir, "resume", id, NULL);
   g_assert_cmpint (again.status, ==, 1);
   assert_contains (again.err, id);
   assert_contains (again.err, "already succeeded");
@@ -1072,18 +952,18 @@ test_runs_list (Fixture       *fixture,
   JsonArray *runs;
   JsonObject *failed, *succeeded;
 
-  run (&first, fixture->dir, "run", good, NULL);
+  troupe_cli_run (&first, fixture->dir, "run", good, NULL);
   g_assert_cmpint (first.status, ==, 0);
   /* Run ids have a resolution of a second, then a random part: wait so
    * the order is certain. */
   g_usleep (1100 * 1000);
-  run (&second, fixture->dir, "run", bad, NULL);
+  troupe_cli_run (&second, fixture->dir, "run", bad, NULL);
   g_assert_cmpint (second.status, ==, 1);
 
   ids = run_ids (fixture);
   g_assert_cmpuint (ids->len, ==, 2);
 
-  run (&list, fixture->dir, "runs", NULL);
+  troupe_cli_run (&list, fixture->dir, "runs", NULL);
   g_assert_cmpint (list.status, ==, 0);
   g_assert_cmpstr (list.err, ==, "");
   g_assert_true (g_str_has_prefix (list.out, "RUN "));
@@ -1105,7 +985,7 @@ test_runs_list (Fixture       *fixture,
   assert_contains (oldest, "succeeded");
   assert_contains (oldest, "4/4");
 
-  run (&json, fixture->dir, "runs", "--json", NULL);
+  troupe_cli_run (&json, fixture->dir, "runs", "--json", NULL);
   g_assert_cmpint (json.status, ==, 0);
   json_parser_load_from_data (parser, json.out, -1, &error);
   g_assert_no_error (error);
@@ -1124,11 +1004,11 @@ test_runs_list (Fixture       *fixture,
   /* Another workspace, named with --workspace, has none. */
   elsewhere = g_build_filename (fixture->dir, "elsewhere", NULL);
   g_assert_cmpint (g_mkdir (elsewhere, 0755), ==, 0);
-  run (&empty, fixture->dir, "runs", "--workspace", elsewhere, NULL);
+  troupe_cli_run (&empty, fixture->dir, "runs", "--workspace", elsewhere, NULL);
   g_assert_cmpint (empty.status, ==, 0);
   assert_contains (empty.out, "No runs");
 
-  run (&other, elsewhere, "runs", "-w", fixture->dir, NULL);
+  troupe_cli_run (&other, elsewhere, "runs", "-w", fixture->dir, NULL);
   g_assert_cmpint (other.status, ==, 0);
   g_assert_cmpstr (other.out, ==, list.out);
 }
@@ -1163,11 +1043,11 @@ test_logs (Fixture       *fixture,
   g_auto(Result) no_attempt = { 0 };
   g_auto(Result) no_run = { 0 };
 
-  run (&result, fixture->dir, "run", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   id = only_run_id (fixture);
 
-  run (&list, fixture->dir, "logs", id, NULL);
+  troupe_cli_run (&list, fixture->dir, "logs", id, NULL);
   g_assert_cmpint (list.status, ==, 0);
   assert_contains (list.out, "Run ");
   assert_contains (list.out, "(Logs): succeeded");
@@ -1176,34 +1056,34 @@ test_logs (Fixture       *fixture,
   assert_contains (list.out, "logs/flaky.2.out  logs/flaky.2.err");
   assert_contains (list.out, "draft  succeeded  1 ");
 
-  run (&last, fixture->dir, "logs", id, "flaky", NULL);
+  troupe_cli_run (&last, fixture->dir, "logs", id, "flaky", NULL);
   g_assert_cmpint (last.status, ==, 0);
   g_assert_cmpstr (last.out, ==, "second\n");
   g_assert_cmpstr (last.err, ==, "");
 
-  run (&first, fixture->dir, "logs", id, "flaky", "--attempt", "1", NULL);
+  troupe_cli_run (&first, fixture->dir, "logs", id, "flaky", "--attempt", "1", NULL);
   g_assert_cmpint (first.status, ==, 0);
   g_assert_cmpstr (first.out, ==, "first\n");
 
-  run (&err, fixture->dir, "logs", id, "flaky", "--err", NULL);
+  troupe_cli_run (&err, fixture->dir, "logs", id, "flaky", "--err", NULL);
   g_assert_cmpint (err.status, ==, 0);
   g_assert_cmpstr (err.out, ==, "oops\n");
 
   /* The mock runs no process: its output stands in for a log. */
-  run (&mock, fixture->dir, "logs", id, "draft", NULL);
+  troupe_cli_run (&mock, fixture->dir, "logs", id, "draft", NULL);
   g_assert_cmpint (mock.status, ==, 0);
   assert_contains (mock.out, "Write the draft");
 
-  run (&unknown, fixture->dir, "logs", id, "flakey", NULL);
+  troupe_cli_run (&unknown, fixture->dir, "logs", id, "flakey", NULL);
   g_assert_cmpint (unknown.status, ==, 1);
   assert_contains (unknown.err, "no step 'flakey'");
   assert_contains (unknown.err, "did you mean 'flaky'?");
 
-  run (&no_attempt, fixture->dir, "logs", id, "flaky", "--attempt", "3", NULL);
+  troupe_cli_run (&no_attempt, fixture->dir, "logs", id, "flaky", "--attempt", "3", NULL);
   g_assert_cmpint (no_attempt.status, ==, 1);
   assert_contains (no_attempt.err, "no attempt 3");
 
-  run (&no_run, fixture->dir, "logs", "20200101-000000-dead", NULL);
+  troupe_cli_run (&no_run, fixture->dir, "logs", "20200101-000000-dead", NULL);
   g_assert_cmpint (no_run.status, ==, 1);
   assert_contains (no_run.err, "20200101-000000-dead");
 }
@@ -1232,11 +1112,11 @@ test_approve (Fixture       *fixture,
   id = wait_for_event (fixture, &child, "approval-requested", "ship");
 
   /* Not waiting: refused, and the run goes on waiting. */
-  run (&early, fixture->dir, "approve", id, "build", NULL);
+  troupe_cli_run (&early, fixture->dir, "approve", id, "build", NULL);
   g_assert_cmpint (early.status, ==, 1);
   assert_contains (early.err, "not waiting for an approval (it is succeeded)");
 
-  run (&approve, fixture->dir, "approve", id, "ship", "--note", "all green", NULL);
+  troupe_cli_run (&approve, fixture->dir, "approve", id, "ship", "--note", "all green", NULL);
   g_assert_cmpint (approve.status, ==, 0);
   assert_contains (approve.out, "Approved step 'ship'");
 
@@ -1260,7 +1140,7 @@ test_approve (Fixture       *fixture,
   g_assert_cmpint (lookup_step (record, "ship")->status, ==, TROUPE_STEP_STATUS_SUCCEEDED);
 
   /* Answered: nothing waits any more. */
-  run (&late, fixture->dir, "reject", id, "ship", NULL);
+  troupe_cli_run (&late, fixture->dir, "reject", id, "ship", NULL);
   g_assert_cmpint (late.status, ==, 1);
   assert_contains (late.err, "not waiting for an approval");
 }
@@ -1283,12 +1163,12 @@ test_reject (Fixture       *fixture,
   child_spawn (&child, fixture, "run", args);
   id = wait_for_event (fixture, &child, "approval-requested", "ship");
 
-  run (&unknown, fixture->dir, "reject", id, "nowhere", NULL);
+  troupe_cli_run (&unknown, fixture->dir, "reject", id, "nowhere", NULL);
   g_assert_cmpint (unknown.status, ==, 1);
   assert_contains (unknown.err, "no step 'nowhere'");
 
   /* From another folder, naming the workspace. */
-  run (&reject, "/", "reject", id, "ship", "-m", "not on a Friday", "--workspace", fixture->dir, NULL);
+  troupe_cli_run (&reject, "/", "reject", id, "ship", "-m", "not on a Friday", "--workspace", fixture->dir, NULL);
   g_assert_cmpint (reject.status, ==, 0);
   assert_contains (reject.out, "Rejected step 'ship'");
 
@@ -1341,8 +1221,8 @@ pty_child_spawn (PtyChild    *child,
                  gboolean     tty_stdin,
                  const char **args)
 {
-  g_autoptr(GPtrArray) argv = troupe_argv (args);
-  g_auto(GStrv) env = child_environ ();
+  g_autoptr(GPtrArray) argv = troupe_cli_argv (args);
+  g_auto(GStrv) env = troupe_cli_environ ();
   g_autoptr(GError) error = NULL;
   struct winsize size = { .ws_row = 24, .ws_col = 60 };
   int slave = -1, in_fd;
@@ -1401,7 +1281,7 @@ pty_child_wait (PtyChild *child)
   g_assert_cmpint (waitpid (child->pid, &wait_status, 0), ==, child->pid);
   g_spawn_close_pid (child->pid);
   child->pid = 0;
-  check_exited (wait_status, "(terminal)", child->output->str);
+  troupe_cli_check_exited (wait_status, "(terminal)", child->output->str);
   return WEXITSTATUS (wait_status);
 }
 
@@ -1534,7 +1414,7 @@ test_usage_errors (Fixture       *fixture,
       g_auto(Result) result = { 0 };
 
       g_test_message ("case %u: troupe %s %s", i, cases[i][0], cases[i][1] ? cases[i][1] : "");
-      run_argv (fixture->dir, cases[i], &result);
+      troupe_cli_run_argv (fixture->dir, cases[i], &result);
       assert_usage_error (&result);
     }
 
@@ -1552,7 +1432,7 @@ test_help (void)
   static const char * const commands[] = { "run", "resume", "runs", "logs", "approve", "reject" };
   g_auto(Result) help = { 0 };
 
-  run (&help, NULL, "help", NULL);
+  troupe_cli_run (&help, NULL, "help", NULL);
   g_assert_cmpint (help.status, ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
@@ -1561,8 +1441,8 @@ test_help (void)
       g_auto(Result) b = { 0 };
 
       assert_contains (help.out, row);
-      run (&a, NULL, "help", commands[i], NULL);
-      run (&b, NULL, commands[i], "--help", NULL);
+      troupe_cli_run (&a, NULL, "help", commands[i], NULL);
+      troupe_cli_run (&b, NULL, commands[i], "--help", NULL);
       g_assert_cmpint (a.status, ==, 0);
       g_assert_cmpstr (a.err, ==, "");
       g_assert_cmpstr (a.out, ==, b.out);
@@ -1579,7 +1459,7 @@ test_resume_unknown (Fixture       *fixture,
   g_auto(Result) by_file = { 0 };
   g_auto(Result) bad_id = { 0 };
 
-  run (&result, fixture->dir, "resume", "20200101-000000-beef", NULL);
+  troupe_cli_run (&result, fixture->dir, "resume", "20200101-000000-beef", NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.out, ==, "");
   g_assert_true (g_str_has_prefix (result.err, "troupe resume: "));
@@ -1587,12 +1467,12 @@ test_resume_unknown (Fixture       *fixture,
   assert_contains (result.err, "troupe runs");
 
   /* --file names the workspace through a workflow. */
-  run (&by_file, "/", "resume", "20200101-000000-beef", "--file", path, NULL);
+  troupe_cli_run (&by_file, "/", "resume", "20200101-000000-beef", "--file", path, NULL);
   g_assert_cmpint (by_file.status, ==, 1);
   assert_contains (by_file.err, "20200101-000000-beef");
   assert_contains (by_file.err, fixture->dir);
 
-  run (&bad_id, fixture->dir, "resume", "../../etc", NULL);
+  troupe_cli_run (&bad_id, fixture->dir, "resume", "../../etc", NULL);
   g_assert_cmpint (bad_id.status, ==, 1);
   assert_contains (bad_id.err, "../../etc");
 }
@@ -1618,19 +1498,19 @@ test_run_for_each (Fixture       *fixture,
   g_auto(Result) item = { 0 };
   g_auto(Result) runs = { 0 };
 
-  run (&result, fixture->dir, "run", path, NULL);
+  troupe_cli_run (&result, fixture->dir, "run", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   assert_contains (result.out, "s] each: 3 items\n");
   assert_contains (result.out, "s] each[2]: finished in ");
   assert_contains (result.out, "  Steps           4 succeeded\n");
 
   id = only_run_id (fixture);
-  run (&item, fixture->dir, "logs", id, "each[1]", NULL);
+  troupe_cli_run (&item, fixture->dir, "logs", id, "each[1]", NULL);
   g_assert_cmpint (item.status, ==, 0);
   g_assert_cmpstr (item.out, ==, "item two\n");
 
   /* runs counts steps, not items. */
-  run (&runs, fixture->dir, "runs", NULL);
+  troupe_cli_run (&runs, fixture->dir, "runs", NULL);
   assert_contains (runs.out, "2/2");
 }
 

@@ -18,6 +18,9 @@
 
 #include "troupe.h"
 
+#include "troupe-cli-test.h"
+#include "troupe-test-util.h"
+
 /* End-to-end tests of the `troupe` command: every case spawns the real
  * binary with an argv (no shell) and checks its exit status, standard
  * output and standard error. What the library itself says (diagnostics,
@@ -37,93 +40,6 @@ static const char * const examples[] = {
 
 static const char png_magic[] = "\x89PNG\r\n\x1a\n";
 
-typedef struct
-{
-  int   status;
-  char *out;
-  char *err;
-} Result;
-
-static void
-result_clear (Result *result)
-{
-  g_clear_pointer (&result->out, g_free);
-  g_clear_pointer (&result->err, g_free);
-}
-
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, result_clear)
-
-static char **
-child_environ (void)
-{
-  char **env = g_get_environ ();
-
-  const char *lsan_options = g_environ_getenv (env, "LSAN_OPTIONS");
-
-  /* Messages and numbers in the C locale, whatever the machine says. */
-  env = g_environ_setenv (env, "LC_ALL", "C.UTF-8", TRUE);
-  env = g_environ_unsetenv (env, "LANGUAGE");
-
-  /* Under LeakSanitizer with suppressions, the list of suppressions used
-   * would end up in the standard error the tests compare. */
-  if (lsan_options != NULL)
-    {
-      g_autofree char *quiet = g_strconcat (lsan_options, ":print_suppressions=0", NULL);
-
-      env = g_environ_setenv (env, "LSAN_OPTIONS", quiet, TRUE);
-    }
-
-  return env;
-}
-
-static void
-run_argv (const char  *cwd,
-          const char **args,
-          Result      *result)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_auto(GStrv) env = child_environ ();
-  g_autoptr(GError) error = NULL;
-  int wait_status = 0;
-
-  g_ptr_array_add (argv, (gpointer) TROUPE_CLI_PATH);
-  for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
-  g_ptr_array_add (argv, NULL);
-
-  result->out = NULL;
-  result->err = NULL;
-  g_spawn_sync (cwd, (char **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL,
-                &result->out, &result->err, &wait_status, &error);
-  g_assert_no_error (error);
-
-  /* A signal (a crash, an abort from ASan or from a fatal warning) is a
-   * failure whatever the case expected. */
-  if (!WIFEXITED (wait_status))
-    g_error ("troupe %s died (wait status %d); stderr:\n%s",
-             args[0] != NULL ? args[0] : "", wait_status, result->err);
-
-  result->status = WEXITSTATUS (wait_status);
-}
-
-/* Runs troupe with the NULL-terminated arguments, in @cwd (NULL: here). */
-static void
-run (Result     *result,
-     const char *cwd,
-     ...)
-{
-  g_autoptr(GPtrArray) args = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
-
-  va_start (ap, cwd);
-  while ((arg = va_arg (ap, const char *)) != NULL)
-    g_ptr_array_add (args, (gpointer) arg);
-  va_end (ap);
-  g_ptr_array_add (args, NULL);
-
-  run_argv (cwd, (const char **) args->pdata, result);
-}
 
 static char *
 example_path (const char *name)
@@ -132,26 +48,6 @@ example_path (const char *name)
 
   g_assert_nonnull (root);
   return g_build_filename (root, "examples", name, NULL);
-}
-
-static void
-remove_tree (const char *path)
-{
-  if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
-    {
-      g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-      const char *name;
-
-      while (dir != NULL && (name = g_dir_read_name (dir)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
 }
 
 typedef struct
@@ -173,7 +69,7 @@ static void
 fixture_teardown (Fixture       *fixture,
                   gconstpointer  data)
 {
-  remove_tree (fixture->dir);
+  troupe_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
 }
 
@@ -300,7 +196,7 @@ test_version (void)
 {
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "--version", NULL);
+  troupe_cli_run (&result, NULL, "--version", NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.out, ==, "troupe " TROUPE_VERSION "\n");
   g_assert_cmpstr (result.err, ==, "");
@@ -319,7 +215,7 @@ test_help (void)
   g_auto(Result) help = { 0 };
   g_auto(Result) dash_help = { 0 };
 
-  run (&help, NULL, "help", NULL);
+  troupe_cli_run (&help, NULL, "help", NULL);
   g_assert_cmpint (help.status, ==, 0);
   g_assert_cmpstr (help.err, ==, "");
   g_assert_true (g_str_has_prefix (help.out, "Usage:\n  troupe COMMAND"));
@@ -331,7 +227,7 @@ test_help (void)
     }
   g_assert_nonnull (strstr (help.out, "Exit status"));
 
-  run (&dash_help, NULL, "--help", NULL);
+  troupe_cli_run (&dash_help, NULL, "--help", NULL);
   g_assert_cmpint (dash_help.status, ==, 0);
   g_assert_cmpstr (dash_help.out, ==, help.out);
 
@@ -341,8 +237,8 @@ test_help (void)
       g_auto(Result) a = { 0 };
       g_auto(Result) b = { 0 };
 
-      run (&a, NULL, "help", commands[i], NULL);
-      run (&b, NULL, commands[i], "--help", NULL);
+      troupe_cli_run (&a, NULL, "help", commands[i], NULL);
+      troupe_cli_run (&b, NULL, commands[i], "--help", NULL);
       g_assert_cmpint (a.status, ==, 0);
       g_assert_cmpint (b.status, ==, 0);
       g_assert_cmpstr (a.err, ==, "");
@@ -357,12 +253,12 @@ test_help (void)
     g_auto(Result) export = { 0 };
     g_auto(Result) layout = { 0 };
 
-    run (&validate, NULL, "help", "validate", NULL);
+    troupe_cli_run (&validate, NULL, "help", "validate", NULL);
     g_assert_nonnull (strstr (validate.out, "--json"));
-    run (&export, NULL, "export", "-h", NULL);
+    troupe_cli_run (&export, NULL, "export", "-h", NULL);
     g_assert_nonnull (strstr (export.out, "--format"));
     g_assert_nonnull (strstr (export.out, "--clusters"));
-    run (&layout, NULL, "help", "layout", NULL);
+    troupe_cli_run (&layout, NULL, "help", "layout", NULL);
     g_assert_nonnull (strstr (layout.out, "--direction"));
     g_assert_nonnull (strstr (layout.out, "--write"));
   }
@@ -400,7 +296,7 @@ test_usage_errors (void)
       g_auto(Result) result = { 0 };
 
       g_test_message ("case %u: troupe %s", i, cases[i][0] != NULL ? cases[i][0] : "");
-      run_argv (NULL, cases[i], &result);
+      troupe_cli_run_argv (NULL, cases[i], &result);
       assert_usage_error (&result);
     }
 }
@@ -410,7 +306,7 @@ test_unknown_command_suggestion (void)
 {
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "valdate", "x.yaml", NULL);
+  troupe_cli_run (&result, NULL, "valdate", "x.yaml", NULL);
   assert_usage_error (&result);
   g_assert_true (g_str_has_prefix (result.err, "troupe: "));
   g_assert_nonnull (strstr (result.err, "validate"));
@@ -436,7 +332,7 @@ test_validate_good (void)
       expected = g_strdup_printf ("%s: ok (%u steps)\n", path, troupe_workflow_get_n_steps (workflow));
       g_string_append (all, expected);
 
-      run (&result, NULL, "validate", path, NULL);
+      troupe_cli_run (&result, NULL, "validate", path, NULL);
       g_assert_cmpint (result.status, ==, 0);
       g_assert_cmpstr (result.err, ==, "");
       g_assert_cmpstr (result.out, ==, expected);
@@ -449,7 +345,7 @@ test_validate_good (void)
   for (guint i = 0; i < paths->len; i++)
     g_ptr_array_add (args, g_ptr_array_index (paths, i));
   g_ptr_array_add (args, NULL);
-  run_argv (NULL, (const char **) args->pdata, &together);
+  troupe_cli_run_argv (NULL, (const char **) args->pdata, &together);
 
   g_assert_cmpint (together.status, ==, 0);
   g_assert_cmpstr (together.out, ==, all->str);
@@ -468,7 +364,7 @@ test_validate_bad (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   g_auto(Result) mixed = { 0 };
 
-  run (&result, NULL, "validate", path, NULL);
+  troupe_cli_run (&result, NULL, "validate", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.err, ==, expected);
   /* The one line editors jump to: the file, the line of needs, the
@@ -481,7 +377,7 @@ test_validate_bad (Fixture       *fixture,
 
   /* One bad file makes the whole run fail, and the good one is still
    * reported. */
-  run (&mixed, NULL, "validate", good, path, NULL);
+  troupe_cli_run (&mixed, NULL, "validate", good, path, NULL);
   g_assert_cmpint (mixed.status, ==, 1);
   g_assert_cmpstr (mixed.err, ==, expected);
   g_assert_true (g_str_has_prefix (mixed.out, good));
@@ -512,14 +408,14 @@ test_validate_warning (Fixture       *fixture,
   g_auto(Result) json = { 0 };
   JsonObject *file;
 
-  run (&result, NULL, "validate", path, NULL);
+  troupe_cli_run (&result, NULL, "validate", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.err, ==, expected);
   g_assert_true (g_str_has_prefix (result.err, prefix));
   g_assert_nonnull (strstr (result.err, ": warning: "));
   g_assert_cmpstr (result.out, ==, summary);
 
-  run (&json, NULL, "validate", "--json", path, NULL);
+  troupe_cli_run (&json, NULL, "validate", "--json", path, NULL);
   g_assert_cmpint (json.status, ==, 0);
   json_parser_load_from_data (parser, json.out, -1, &error);
   g_assert_no_error (error);
@@ -539,7 +435,7 @@ test_validate_syntax_error (Fixture       *fixture,
   g_autofree char *summary = g_strdup_printf ("%s: does not load\n", path);
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "validate", path, NULL);
+  troupe_cli_run (&result, NULL, "validate", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.err, ==, expected);
   g_assert_cmpuint (count_lines (result.err), ==, 1);
@@ -557,7 +453,7 @@ test_validate_missing_file (Fixture       *fixture,
   g_autofree char *prefix = g_strdup_printf ("%s: error: ", path);
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "validate", path, NULL);
+  troupe_cli_run (&result, NULL, "validate", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_true (g_str_has_prefix (result.err, prefix));
   g_assert_cmpuint (count_lines (result.err), ==, 1);
@@ -629,7 +525,7 @@ test_validate_json (Fixture       *fixture,
   g_auto(Result) only_good = { 0 };
   JsonNode *root;
 
-  run (&result, NULL, "validate", "--json", good, bad, broken, NULL);
+  troupe_cli_run (&result, NULL, "validate", "--json", good, bad, broken, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.err, ==, "");
 
@@ -650,7 +546,7 @@ test_validate_json (Fixture       *fixture,
     g_assert_true (json_object_has_member (first, "line"));
   }
 
-  run (&only_good, NULL, "validate", "--json", good, NULL);
+  troupe_cli_run (&only_good, NULL, "validate", "--json", good, NULL);
   g_assert_cmpint (only_good.status, ==, 0);
   json_parser_load_from_data (parser, only_good.out, -1, &error);
   g_assert_no_error (error);
@@ -701,7 +597,7 @@ test_never_crash (Fixture       *fixture,
           g_auto(Result) result = { 0 };
 
           g_test_message ("troupe %s %s", commands[j][0], inputs[i].name);
-          run_argv (NULL, commands[j], &result);
+          troupe_cli_run_argv (NULL, commands[j], &result);
           g_assert_cmpint (result.status, >=, 0);
           g_assert_cmpint (result.status, <=, 1);
         }
@@ -711,7 +607,7 @@ test_never_crash (Fixture       *fixture,
     g_auto(Result) result = { 0 };
 
     /* A folder is not a workflow. */
-    run (&result, NULL, "validate", fixture->dir, NULL);
+    troupe_cli_run (&result, NULL, "validate", fixture->dir, NULL);
     g_assert_cmpint (result.status, ==, 1);
     g_assert_cmpuint (count_lines (result.err), ==, 1);
   }
@@ -764,39 +660,39 @@ test_export_formats (void)
 
       g_test_message ("exporting %s", path);
 
-      run (&dot, NULL, "export", path, "--format", "dot", NULL);
+      troupe_cli_run (&dot, NULL, "export", path, "--format", "dot", NULL);
       g_assert_cmpint (dot.status, ==, 0);
       g_assert_cmpstr (dot.err, ==, "");
       assert_dot_graph (dot.out, workflow);
 
-      run (&clusters, NULL, "export", path, "--format", "dot", "--clusters", NULL);
+      troupe_cli_run (&clusters, NULL, "export", path, "--format", "dot", "--clusters", NULL);
       g_assert_cmpint (clusters.status, ==, 0);
       assert_dot_graph (clusters.out, workflow);
       g_assert_nonnull (strstr (clusters.out, "cluster"));
 
-      run (&mermaid, NULL, "export", path, "--format", "mermaid", NULL);
+      troupe_cli_run (&mermaid, NULL, "export", path, "--format", "mermaid", NULL);
       g_assert_cmpint (mermaid.status, ==, 0);
       g_assert_cmpstr (mermaid.err, ==, "");
       g_assert_true (g_str_has_prefix (mermaid.out, "flowchart"));
 
-      run (&json, NULL, "export", path, "--format", "json", NULL);
+      troupe_cli_run (&json, NULL, "export", path, "--format", "json", NULL);
       g_assert_cmpint (json.status, ==, 0);
       assert_reloads (json.out, strlen (json.out), TROUPE_FILE_FORMAT_JSON, workflow);
 
       /* The examples are canonical, so exporting YAML gives the file back. */
-      run (&yaml, NULL, "export", path, "--format", "YAML", NULL);
+      troupe_cli_run (&yaml, NULL, "export", path, "--format", "YAML", NULL);
       g_assert_cmpint (yaml.status, ==, 0);
       assert_reloads (yaml.out, strlen (yaml.out), TROUPE_FILE_FORMAT_YAML, workflow);
       file_bytes = read_file (path, &file_length);
       g_assert_cmpstr (yaml.out, ==, file_bytes);
 
-      run (&svg, NULL, "export", path, "--format", "svg", NULL);
+      troupe_cli_run (&svg, NULL, "export", path, "--format", "svg", NULL);
       g_assert_cmpint (svg.status, ==, 0);
       g_assert_nonnull (strstr (svg.out, "<svg"));
       g_assert_nonnull (strstr (svg.out, "</svg>"));
 
       /* Not a terminal here (a pipe), so binary output is fine. */
-      run (&png, NULL, "export", path, "--format", "png", NULL);
+      troupe_cli_run (&png, NULL, "export", path, "--format", "png", NULL);
       g_assert_cmpint (png.status, ==, 0);
       g_assert_true (memcmp (png.out, png_magic, 8) == 0);
     }
@@ -830,9 +726,9 @@ test_export_output (Fixture       *fixture,
       gsize length = 0;
 
       if (outputs[i].format != NULL)
-        run (&result, NULL, "export", path, "-o", out, "--format", outputs[i].format, NULL);
+        troupe_cli_run (&result, NULL, "export", path, "-o", out, "--format", outputs[i].format, NULL);
       else
-        run (&result, NULL, "export", path, "-o", out, NULL);
+        troupe_cli_run (&result, NULL, "export", path, "-o", out, NULL);
 
       g_assert_cmpint (result.status, ==, 0);
       g_assert_cmpstr (result.out, ==, "");
@@ -878,7 +774,7 @@ test_export_output (Fixture       *fixture,
     g_autofree char *out = g_build_filename (fixture->dir, "flow.bin", NULL);
     g_auto(Result) result = { 0 };
 
-    run (&result, NULL, "export", path, "-o", out, NULL);
+    troupe_cli_run (&result, NULL, "export", path, "-o", out, NULL);
     assert_usage_error (&result);
     g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
   }
@@ -894,12 +790,12 @@ test_export_invalid (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   g_auto(Result) to_file = { 0 };
 
-  run (&result, NULL, "export", path, "--format", "mermaid", NULL);
+  troupe_cli_run (&result, NULL, "export", path, "--format", "mermaid", NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.out, ==, "");
   g_assert_true (g_str_has_prefix (result.err, expected));
 
-  run (&to_file, NULL, "export", path, "-o", out, NULL);
+  troupe_cli_run (&to_file, NULL, "export", path, "-o", out, NULL);
   g_assert_cmpint (to_file.status, ==, 1);
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
@@ -912,7 +808,7 @@ test_export_binary_to_terminal (Fixture       *fixture,
   g_autofree char *path = example_path (examples[0]);
   g_autofree char *err_path = g_build_filename (fixture->dir, "stderr.txt", NULL);
   g_autofree char *err = NULL;
-  g_auto(GStrv) env = child_environ ();
+  g_auto(GStrv) env = troupe_cli_environ ();
   g_autoptr(GError) error = NULL;
   const char *argv[] = { TROUPE_CLI_PATH, "export", path, "--format", "png", NULL };
   GPid pid = 0;
@@ -951,7 +847,7 @@ test_layout_summary (void)
   g_auto(Result) result = { 0 };
   g_auto(Result) lr = { 0 };
 
-  run (&result, NULL, "layout", path, NULL);
+  troupe_cli_run (&result, NULL, "layout", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.err, ==, "");
   g_assert_nonnull (strstr (result.out, "Direction:    TB\n"));
@@ -966,7 +862,7 @@ test_layout_summary (void)
       g_assert_nonnull (strstr (result.out, row));
     }
 
-  run (&lr, NULL, "layout", path, "--direction", "lr", NULL);
+  troupe_cli_run (&lr, NULL, "layout", path, "--direction", "lr", NULL);
   g_assert_cmpint (lr.status, ==, 0);
   g_assert_nonnull (strstr (lr.out, "Direction:    LR\n"));
   g_assert_nonnull (strstr (lr.out, "Ranks:        4\n"));
@@ -1039,7 +935,7 @@ test_layout_write (Fixture       *fixture,
   for (guint i = 0; i < steps->len; i++)
     g_assert_false (troupe_step_get_position (g_ptr_array_index (steps, i), NULL, NULL));
 
-  run (&result, NULL, "layout", "--write", path, NULL);
+  troupe_cli_run (&result, NULL, "layout", "--write", path, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.err, ==, "");
   g_assert_cmpstr (result.out, ==, summary);
@@ -1070,7 +966,7 @@ test_layout_write_direction (Fixture       *fixture,
   GPtrArray *steps;
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "layout", path, "--write", "--direction", "LR", NULL);
+  troupe_cli_run (&result, NULL, "layout", path, "--write", "--direction", "LR", NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.err, ==, "");
 
@@ -1111,7 +1007,7 @@ test_layout_invalid (Fixture       *fixture,
   g_autofree char *after = NULL;
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "layout", "--write", path, NULL);
+  troupe_cli_run (&result, NULL, "layout", "--write", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.out, ==, "");
   after = read_file (path, NULL);
@@ -1165,7 +1061,7 @@ test_import (Fixture       *fixture,
   g_auto(Result) to_json = { 0 };
   g_auto(Result) to_stdout = { 0 };
 
-  run (&result, NULL, "import", dot, "-o", yaml, NULL);
+  troupe_cli_run (&result, NULL, "import", dot, "-o", yaml, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.out, ==, "");
   from_yaml = load (yaml);
@@ -1173,14 +1069,14 @@ test_import (Fixture       *fixture,
   contents = read_file (yaml, NULL);
   g_assert_true (g_str_has_prefix (contents, "troupe: 1\n"));
 
-  run (&to_json, NULL, "import", "-o", json, dot, NULL);
+  troupe_cli_run (&to_json, NULL, "import", "-o", json, dot, NULL);
   g_assert_cmpint (to_json.status, ==, 0);
   from_json = load (json);
   assert_imported (from_json);
   g_assert_true (troupe_workflow_equal (from_yaml, from_json));
 
   /* Without -o the YAML goes to the standard output. */
-  run (&to_stdout, NULL, "import", dot, NULL);
+  troupe_cli_run (&to_stdout, NULL, "import", dot, NULL);
   g_assert_cmpint (to_stdout.status, ==, 0);
   g_assert_cmpstr (to_stdout.out, ==, contents);
   from_stdout = troupe_workflow_new_from_data (to_stdout.out, -1, TROUPE_FILE_FORMAT_YAML,
@@ -1200,7 +1096,7 @@ test_import_warnings (Fixture       *fixture,
   g_autoptr(TroupeWorkflow) workflow = NULL;
   g_auto(Result) result = { 0 };
 
-  run (&result, NULL, "import", dot, "-o", yaml, NULL);
+  troupe_cli_run (&result, NULL, "import", dot, "-o", yaml, NULL);
   g_assert_cmpint (result.status, ==, 0);
   g_assert_cmpstr (result.out, ==, "");
   g_assert_true (g_str_has_prefix (result.err, prefix));
@@ -1221,13 +1117,13 @@ test_import_errors (Fixture       *fixture,
   g_auto(Result) result = { 0 };
   g_auto(Result) absent = { 0 };
 
-  run (&result, NULL, "import", broken, "-o", out, NULL);
+  troupe_cli_run (&result, NULL, "import", broken, "-o", out, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.out, ==, "");
   g_assert_nonnull (strstr (result.err, "broken.dot"));
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 
-  run (&absent, NULL, "import", missing, "-o", out, NULL);
+  troupe_cli_run (&absent, NULL, "import", missing, "-o", out, NULL);
   g_assert_cmpint (absent.status, ==, 1);
   g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
 }
