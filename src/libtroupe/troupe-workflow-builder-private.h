@@ -179,6 +179,11 @@ void _troupe_builder_pop (Builder *self,
 
 void _troupe_builder_record (Builder    *self,
                              TroupeNode *node);
+/* Enters @field (pushes it on the pointer) and records where @node is:
+ * what every reader does first. Returns the mark for _troupe_builder_pop(). */
+gsize _troupe_builder_enter (Builder    *self,
+                             const char *field,
+                             TroupeNode *node);
 
 gboolean _troupe_builder_is_null (TroupeNode *node);
 

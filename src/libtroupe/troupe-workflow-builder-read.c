@@ -151,6 +151,17 @@ _troupe_builder_record (Builder    *self,
                                 node->line, node->column);
 }
 
+gsize
+_troupe_builder_enter (Builder    *self,
+                       const char *field,
+                       TroupeNode *node)
+{
+  gsize mark = _troupe_builder_push (self, field);
+
+  _troupe_builder_record (self, node);
+  return mark;
+}
+
 /* An empty value, "~" or "null" leaves a field unset, as YAML means it. */
 gboolean
 _troupe_builder_is_null (TroupeNode *node)
@@ -415,8 +426,7 @@ _troupe_builder_read_int (Builder     *self,
   if (node == NULL)
     return FALSE;
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
   ok = scalar_int (self, where, field, node, min, max, example, out);
   _troupe_builder_pop (self, mark);
 
@@ -440,8 +450,7 @@ read_double (Builder     *self,
   if (node == NULL)
     return FALSE;
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
 
   if (_troupe_builder_is_null (node))
     {
@@ -489,8 +498,7 @@ _troupe_builder_read_string (Builder     *self,
   if (node == NULL)
     return FALSE;
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
 
   if (node->kind != TROUPE_NODE_SCALAR)
     _troupe_builder_report_wrong_type (self, where, field, node, "a string", example);
@@ -599,8 +607,7 @@ _troupe_builder_read_duration (Builder     *self,
   if (node == NULL)
     return FALSE;
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
   ok = scalar_duration (self, where, field, node, out);
   _troupe_builder_pop (self, mark);
 
@@ -645,8 +652,7 @@ _troupe_builder_read_enum (Builder     *self,
   if (node == NULL)
     return FALSE;
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
 
   if (node->kind != TROUPE_NODE_SCALAR)
     {
@@ -707,8 +713,7 @@ _troupe_builder_read_strv (Builder     *self,
 
   g_ptr_array_set_size (self->scratch, 0);
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
 
   if (node->kind == TROUPE_NODE_SEQUENCE)
     {
@@ -834,8 +839,7 @@ _troupe_builder_read_retries (Builder           *self,
   if (node == NULL)
     return FALSE;
 
-  mark = _troupe_builder_push (self, "retries");
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, "retries", node);
   ok = scalar_or_mapping_retries (self, where, section, node, out);
   _troupe_builder_pop (self, mark);
 
@@ -861,8 +865,7 @@ _troupe_builder_read_string_map (Builder     *self,
   if (node == NULL)
     return;
 
-  mark = _troupe_builder_push (self, field);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, field, node);
 
   if (node->kind != TROUPE_NODE_MAPPING)
     {
@@ -884,8 +887,7 @@ _troupe_builder_read_string_map (Builder     *self,
       if (!_troupe_builder_check_unique (self, seen, key, &inner))
         continue;
 
-      item_mark = _troupe_builder_push (self, key->scalar);
-      _troupe_builder_record (self, value);
+      item_mark = _troupe_builder_enter (self, key->scalar, value);
       if (value->kind == TROUPE_NODE_SCALAR)
         set (target, key->scalar, _troupe_builder_scalar_text (value));
       else

@@ -34,8 +34,7 @@ build_send (Builder     *self,
   if (node == NULL)
     return;
 
-  mark = _troupe_builder_push (self, "send");
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, "send", node);
 
   if (node->kind == TROUPE_NODE_MAPPING)
     {
@@ -75,8 +74,7 @@ build_wait (Builder     *self,
   if (node == NULL)
     return;
 
-  mark = _troupe_builder_push (self, "wait_for");
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, "wait_for", node);
 
   if (node->kind == TROUPE_NODE_MAPPING)
     {
@@ -124,8 +122,7 @@ build_when (Builder     *self,
   if (node == NULL)
     return;
 
-  mark = _troupe_builder_push (self, "when");
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, "when", node);
 
   if (node->kind != TROUPE_NODE_MAPPING)
     {
@@ -424,8 +421,7 @@ read_positions (Builder    *self,
   Where where = { NULL, NULL, "layout.positions", NULL };
   gsize mark;
 
-  mark = _troupe_builder_push (self, "positions");
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, "positions", node);
 
   if (node->kind != TROUPE_NODE_MAPPING)
     {
@@ -451,8 +447,7 @@ read_positions (Builder    *self,
       if (!_troupe_builder_check_unique (self, seen, key, &where))
         continue;
 
-      item_mark = _troupe_builder_push (self, key->scalar);
-      _troupe_builder_record (self, value);
+      item_mark = _troupe_builder_enter (self, key->scalar, value);
 
       ok = value->kind == TROUPE_NODE_SEQUENCE && value->values->len == 2;
       for (guint j = 0; ok && j < 2; j++)

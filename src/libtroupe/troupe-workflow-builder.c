@@ -250,8 +250,7 @@ build_named_section (Builder    *self,
       if (!_troupe_builder_check_unique (self, seen, key, &where))
         continue;
 
-      mark = _troupe_builder_push (self, key->scalar);
-      _troupe_builder_record (self, key);
+      mark = _troupe_builder_enter (self, key->scalar, key);
       build (self, key, g_ptr_array_index (node->values, i));
       _troupe_builder_pop (self, mark);
     }
@@ -270,8 +269,7 @@ build_section (Builder    *self,
   if (node == NULL)
     return;
 
-  mark = _troupe_builder_push (self, name);
-  _troupe_builder_record (self, node);
+  mark = _troupe_builder_enter (self, name, node);
   build (self, node);
   _troupe_builder_pop (self, mark);
 }
