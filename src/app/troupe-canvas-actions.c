@@ -113,8 +113,12 @@ move_selection_action (GtkWidget  *widget,
     return;
 
   g_variant_get (param, "(ii)", &dx, &dy);
+
+  /* The user's own nudge: the cards follow the keys at once. */
+  self->nudging = TRUE;
   if (!troupe_document_move_steps (self->document, (const char * const *) ids, dx, dy, &error))
     _troupe_canvas_show_error (self, error);
+  self->nudging = FALSE;
 }
 
 /* The selected steps as a workflow file of their own, so that they paste
@@ -170,7 +174,8 @@ copy_action (GtkWidget  *widget,
 }
 
 /* @id if neither the workflow nor the paste uses it, else the first of
- * @id-2, @id-3, ... that is free. */
+ * @id-2, @id-3, ... that is free; the stem is shortened when needed so that
+ * the result stays a valid id (64 characters at most). */
 static char *
 free_id (TroupeWorkflow *workflow,
          GHashTable     *taken,
@@ -181,10 +186,64 @@ free_id (TroupeWorkflow *workflow,
   for (guint n = 2; troupe_workflow_lookup_step (workflow, candidate) != NULL ||
                     g_hash_table_contains (taken, candidate); n++)
     {
+      g_autofree char *suffix = g_strdup_printf ("-%u", n);
+      int stem = (int) MIN (strlen (id), 64 - strlen (suffix));
+
       g_free (candidate);
-      candidate = g_strdup_printf ("%s-%u", id, n);
+      candidate = g_strdup_printf ("%.*s%s", stem, id, suffix);
     }
   return candidate;
+}
+
+/* Gives every step of @clip whose id @workflow already uses a fresh id,
+ * through the engine's rename, so that the other pasted steps follow it:
+ * their needs, for_each and ${steps.ID...} templates name the pasted copy,
+ * not the original. @renamed receives the steps that were renamed. */
+static gboolean
+rename_taken_ids (TroupeWorkflow  *workflow,
+                  TroupeWorkflow  *clip,
+                  GPtrArray       *order,
+                  GHashTable      *renamed,
+                  GError         **error)
+{
+  g_autoptr(GHashTable) taken = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GPtrArray) old_ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) new_ids = g_ptr_array_new ();
+
+  /* The ids that stay are reserved first, and every new id is free in both
+   * workflows, so no rename lands on an id another pasted step still has:
+   * renaming one at a time then gives the same result as renaming all at
+   * once. */
+  for (guint i = 0; i < order->len; i++)
+    {
+      const char *id = troupe_step_get_id (g_ptr_array_index (order, i));
+
+      if (troupe_workflow_lookup_step (workflow, id) == NULL)
+        g_hash_table_add (taken, g_strdup (id));
+    }
+  for (guint i = 0; i < order->len; i++)
+    {
+      const char *id = troupe_step_get_id (g_ptr_array_index (order, i));
+      char *new_id;
+
+      if (troupe_workflow_lookup_step (workflow, id) == NULL)
+        continue;
+      new_id = free_id (workflow, taken, id);
+      g_hash_table_add (taken, new_id);
+      g_ptr_array_add (old_ids, g_strdup (id));
+      g_ptr_array_add (new_ids, new_id);
+    }
+
+  for (guint i = 0; i < old_ids->len; i++)
+    {
+      const char *old_id = g_ptr_array_index (old_ids, i);
+
+      g_hash_table_add (renamed, troupe_workflow_lookup_step (clip, old_id));
+      if (!troupe_workflow_rename_step (clip, old_id, g_ptr_array_index (new_ids, i), error))
+        return FALSE;
+    }
+
+  return TRUE;
 }
 
 static void
@@ -195,8 +254,7 @@ paste_text (TroupeCanvas *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) order = NULL;
   g_autoptr(GPtrArray) pasted = NULL;
-  g_autoptr(GHashTable) new_ids = NULL;
-  g_autoptr(GHashTable) taken = NULL;
+  g_autoptr(GHashTable) renamed = NULL;
 
   clip = troupe_workflow_new_from_data (text, -1, TROUPE_FILE_FORMAT_YAML, _("the clipboard"), NULL, &error);
   if (clip == NULL || troupe_workflow_get_n_steps (clip) == 0)
@@ -217,17 +275,13 @@ paste_text (TroupeCanvas *self,
     order = g_ptr_array_ref (troupe_workflow_get_steps (clip));
 
   /* A pasted step whose id is taken gets a fresh one, and the pasted steps
-   * that need it follow; it then sits a little below and to the right of
+   * that name it follow; it then sits a little below and to the right of
    * the original, so both can be seen. */
-  new_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  taken = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < order->len; i++)
+  renamed = g_hash_table_new (NULL, NULL);
+  if (!rename_taken_ids (self->workflow, clip, order, renamed, &error))
     {
-      const char *id = troupe_step_get_id (g_ptr_array_index (order, i));
-      char *new_id = free_id (self->workflow, taken, id);
-
-      g_hash_table_insert (new_ids, g_strdup (id), new_id);
-      g_hash_table_add (taken, new_id);
+      _troupe_canvas_show_error (self, error);
+      return;
     }
 
   pasted = g_ptr_array_new_with_free_func (g_object_unref);
@@ -235,30 +289,20 @@ paste_text (TroupeCanvas *self,
     {
       TroupeStep *original = g_ptr_array_index (order, i);
       TroupeStep *step = troupe_step_copy (original);
-      const char *new_id = g_hash_table_lookup (new_ids, troupe_step_get_id (original));
       const char * const *old_needs = troupe_step_get_needs (original);
       g_autoptr(GStrvBuilder) needs = g_strv_builder_new ();
       g_auto(GStrv) kept = NULL;
       double x, y;
 
-      if (!g_str_equal (new_id, troupe_step_get_id (original)))
-        {
-          troupe_step_set_id (step, new_id);
-          if (troupe_step_get_position (step, &x, &y))
-            troupe_step_set_position (step, x + 24, y + 24);
-        }
+      if (g_hash_table_contains (renamed, original) && troupe_step_get_position (step, &x, &y))
+        troupe_step_set_position (step, x + 24, y + 24);
 
-      /* Edges among the pasted steps follow their new ids; edges from
-       * other steps stay when this workflow has those steps. */
+      /* Edges among the pasted steps already follow their new ids; edges
+       * from other steps stay when this workflow has those steps. */
       for (guint j = 0; old_needs != NULL && old_needs[j] != NULL; j++)
-        {
-          const char *mapped = g_hash_table_lookup (new_ids, old_needs[j]);
-
-          if (mapped != NULL)
-            g_strv_builder_add (needs, mapped);
-          else if (troupe_workflow_lookup_step (self->workflow, old_needs[j]) != NULL)
-            g_strv_builder_add (needs, old_needs[j]);
-        }
+        if (troupe_workflow_lookup_step (clip, old_needs[j]) != NULL ||
+            troupe_workflow_lookup_step (self->workflow, old_needs[j]) != NULL)
+          g_strv_builder_add (needs, old_needs[j]);
       kept = g_strv_builder_end (needs);
       troupe_step_set_needs (step, (const char * const *) kept);
       g_ptr_array_add (pasted, step);

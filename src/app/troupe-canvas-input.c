@@ -19,6 +19,8 @@ void
 _troupe_canvas_clear_drag (TroupeCanvas *self)
 {
   g_clear_pointer (&self->drag_step, g_free);
+  g_clear_pointer (&self->connect_target, g_free);
+  self->connect_refused = FALSE;
   g_clear_pointer (&self->drag_ids, g_strfreev);
   g_clear_pointer (&self->drag_xs, g_free);
   g_clear_pointer (&self->drag_ys, g_free);
@@ -128,6 +130,34 @@ drag_begin_cb (TroupeCanvas   *self,
     }
 }
 
+/* Finds the card under the pointer while an edge is dragged out of a
+ * port, and whether it refuses the edge (itself, or a cycle), once per
+ * card the pointer enters rather than once per frame: on a big graph the
+ * cycle check walks much of it. */
+static void
+update_connect_target (TroupeCanvas *self)
+{
+  TroupeStep *target = NULL;
+  const char *id;
+
+  if (troupe_canvas_view_hit_test (self->view, self->workflow, self->pointer_x, self->pointer_y,
+                                   &target) == TROUPE_CANVAS_HIT_NONE)
+    {
+      g_clear_pointer (&self->connect_target, g_free);
+      self->connect_refused = FALSE;
+      return;
+    }
+
+  id = troupe_step_get_id (target);
+  if (g_strcmp0 (id, self->connect_target) == 0)
+    return;
+
+  g_free (self->connect_target);
+  self->connect_target = g_strdup (id);
+  self->connect_refused = g_strcmp0 (id, self->drag_step) == 0 ||
+                          troupe_workflow_would_cycle (self->workflow, self->drag_step, id, NULL);
+}
+
 static void
 drag_update_cb (TroupeCanvas   *self,
                 double          dx,
@@ -168,6 +198,10 @@ drag_update_cb (TroupeCanvas   *self,
       break;
 
     case DRAG_CONNECT:
+      update_connect_target (self);
+      gtk_widget_queue_draw (GTK_WIDGET (self));
+      break;
+
     case DRAG_RUBBER_BAND:
       gtk_widget_queue_draw (GTK_WIDGET (self));
       break;

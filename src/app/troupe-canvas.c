@@ -61,6 +61,29 @@ troupe_canvas_css_changed (GtkWidget         *widget,
    * uses the window background behind its cards. */
   lookup_color (widget, "window_bg_color", "#fafafa", &self->bg_color);
 
+  /* Edges run over the background, under the cards: the half-transparent
+   * edge colour is mixed with the background once, so that each edge is
+   * stroked on its own (cairo is faster so) without edges that share a
+   * port darkening where they overlap. */
+  self->line_color.red = (self->edge_color.red * self->edge_color.alpha +
+                          self->bg_color.red * (1 - self->edge_color.alpha));
+  self->line_color.green = (self->edge_color.green * self->edge_color.alpha +
+                            self->bg_color.green * (1 - self->edge_color.alpha));
+  self->line_color.blue = (self->edge_color.blue * self->edge_color.alpha +
+                           self->bg_color.blue * (1 - self->edge_color.alpha));
+  self->line_color.alpha = 1;
+
+  /* The zoom below which the cards' text would be smaller than
+   * LOD_TEXT_PX widget pixels. */
+  {
+    const PangoFontDescription *font = pango_context_get_font_description (gtk_widget_get_pango_context (widget));
+    double px = font != NULL ? pango_font_description_get_size (font) / (double) PANGO_SCALE : 0;
+
+    if (font != NULL && !pango_font_description_get_size_is_absolute (font))
+      px *= 96.0 / 72.0;
+    self->lod_zoom = px > 1 ? LOD_TEXT_PX / px : 0.35;
+  }
+
   _troupe_canvas_invalidate (self);
 }
 
@@ -76,8 +99,11 @@ _troupe_canvas_fit_now (TroupeCanvas *self)
       return;
     }
 
+  self->fitting = TRUE;
   troupe_canvas_view_fit (self->view, self->workflow, width, height, FIT_MARGIN);
+  self->fitting = FALSE;
   self->fit_pending = FALSE;
+  self->fitted = TRUE;
 }
 
 static void
@@ -87,43 +113,54 @@ troupe_canvas_size_allocate (GtkWidget *widget,
                              int        baseline)
 {
   TroupeCanvas *self = TROUPE_CANVAS (widget);
+  int old_width = self->last_width;
+  int old_height = self->last_height;
 
-  if (self->fit_pending)
+  self->last_width = width;
+  self->last_height = height;
+
+  /* A view that was fitted stays fitted when the canvas changes size (the
+   * problems panel opens, the window is resized); one the user panned or
+   * zoomed keeps the graph point in its middle where it was. */
+  if (self->fit_pending || (self->fitted && (width != old_width || height != old_height)))
     _troupe_canvas_fit_now (self);
+  else if (old_width > 0 && old_height > 0 && (width != old_width || height != old_height))
+    troupe_canvas_view_set_offset (self->view,
+                                   troupe_canvas_view_get_offset_x (self->view) + (width - old_width) / 2.0,
+                                   troupe_canvas_view_get_offset_y (self->view) + (height - old_height) / 2.0);
 }
 
 static void
-on_model_changed_cb (TroupeCanvas *self)
+on_view_notify_cb (TroupeCanvas *self,
+                   GParamSpec   *pspec)
 {
-  _troupe_canvas_invalidate (self);
+  /* Any pan or zoom but a fit's own ends the fitted state. */
+  if (!self->fitting && (g_str_equal (pspec->name, "zoom") ||
+                         g_str_equal (pspec->name, "offset-x") ||
+                         g_str_equal (pspec->name, "offset-y")))
+    self->fitted = FALSE;
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
-on_step_removed_cb (TroupeWorkflow *workflow,
-                    TroupeStep     *step,
-                    guint           position,
-                    TroupeCanvas   *self)
+invalidate_step (TroupeCanvas *self,
+                 const char   *id)
 {
-  troupe_canvas_view_unselect (self->view, troupe_step_get_id (step));
-  _troupe_canvas_invalidate (self);
-}
+  CanvasCard *card = _troupe_canvas_lookup_card (self, troupe_workflow_lookup_step (self->workflow, id));
 
-static void
-on_step_renamed_cb (TroupeWorkflow *workflow,
-                    TroupeStep     *step,
-                    const char     *old_id,
-                    TroupeCanvas   *self)
-{
-  troupe_canvas_view_rename_selected (self->view, old_id, troupe_step_get_id (step));
-  _troupe_canvas_invalidate (self);
+  if (card != NULL)
+    _troupe_canvas_card_invalidate (card);
 }
 
 static void
 on_diagnostics_cb (TroupeCanvas *self)
 {
   GPtrArray *diagnostics = troupe_document_get_diagnostics (self->document);
+  g_autoptr(GHashTable) old = g_steal_pointer (&self->problems);
+  GHashTableIter iter;
+  gpointer key, value;
 
-  g_hash_table_remove_all (self->problems);
+  self->problems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; diagnostics != NULL && i < diagnostics->len; i++)
     {
       const TroupeDiagnostic *d = g_ptr_array_index (diagnostics, i);
@@ -139,7 +176,20 @@ on_diagnostics_cb (TroupeCanvas *self)
                              GUINT_TO_POINTER ((guint) d->severity + 1));
     }
 
-  _troupe_canvas_invalidate (self);
+  /* Only the cards whose badge changed are drawn again. */
+  if (self->workflow != NULL)
+    {
+      g_hash_table_iter_init (&iter, self->problems);
+      while (g_hash_table_iter_next (&iter, &key, &value))
+        if (g_hash_table_lookup (old, key) != value)
+          invalidate_step (self, key);
+      g_hash_table_iter_init (&iter, old);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        if (!g_hash_table_contains (self->problems, key))
+          invalidate_step (self, key);
+    }
+
+  gtk_widget_queue_draw (GTK_WIDGET (self));
 }
 
 static void
@@ -157,17 +207,10 @@ on_document_workflow_cb (TroupeCanvas *self)
 
   disconnect_workflow (self);
   self->workflow = g_object_ref (workflow);
-  g_signal_connect_swapped (workflow, "step-added", G_CALLBACK (on_model_changed_cb), self);
-  g_signal_connect_swapped (workflow, "step-changed", G_CALLBACK (on_model_changed_cb), self);
-  g_signal_connect_swapped (workflow, "edge-added", G_CALLBACK (on_model_changed_cb), self);
-  g_signal_connect_swapped (workflow, "edge-removed", G_CALLBACK (on_model_changed_cb), self);
-  /* Agents' colours and the default provider show on the cards. */
-  g_signal_connect_swapped (workflow, "changed", G_CALLBACK (on_model_changed_cb), self);
-  g_signal_connect (workflow, "step-removed", G_CALLBACK (on_step_removed_cb), self);
-  g_signal_connect (workflow, "step-renamed", G_CALLBACK (on_step_renamed_cb), self);
+  _troupe_canvas_scene_rebuild (self);
+  _troupe_canvas_scene_connect (self);
 
   troupe_canvas_view_set_selection (self->view, NULL);
-  _troupe_canvas_invalidate (self);
   _troupe_canvas_fit_now (self);
 }
 
@@ -195,14 +238,21 @@ troupe_canvas_dispose (GObject *object)
 {
   TroupeCanvas *self = (TroupeCanvas *)object;
 
+  /* The glide first: resetting it draws once more. */
+  if (self->moving != NULL)
+    _troupe_canvas_motion_stop (self);
+  if (self->motion != NULL)
+    g_signal_handlers_disconnect_by_data (self->motion, self);
+  g_clear_object (&self->motion);
+
   disconnect_workflow (self);
+  _troupe_canvas_scene_finalize (self);
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   g_clear_object (&self->document);
   if (self->view != NULL)
     g_signal_handlers_disconnect_by_data (self->view, self);
   g_clear_object (&self->view);
-  g_clear_pointer (&self->graph_node, gsk_render_node_unref);
   _troupe_canvas_clear_drag (self);
   g_clear_pointer (&self->problems, g_hash_table_unref);
 
@@ -288,7 +338,9 @@ troupe_canvas_init (TroupeCanvas *self)
   self->view = troupe_canvas_view_new ();
   self->problems = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->snap_to_grid = TRUE;
-  g_signal_connect_swapped (self->view, "notify", G_CALLBACK (gtk_widget_queue_draw), self);
+  self->lod_zoom = 0.35;
+  _troupe_canvas_scene_init (self);
+  g_signal_connect_swapped (self->view, "notify", G_CALLBACK (on_view_notify_cb), self);
 
   gtk_widget_set_focusable (GTK_WIDGET (self), TRUE);
   gtk_widget_set_focus_on_click (GTK_WIDGET (self), TRUE);
@@ -326,6 +378,7 @@ troupe_canvas_set_document (TroupeCanvas   *self,
   if (self->document != NULL)
     g_signal_handlers_disconnect_by_data (self->document, self);
   disconnect_workflow (self);
+  _troupe_canvas_scene_rebuild (self);
   g_set_object (&self->document, document);
 
   if (document != NULL)

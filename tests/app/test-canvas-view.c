@@ -7,6 +7,7 @@
 
 #include <math.h>
 
+#include "troupe-canvas-index.h"
 #include "troupe-canvas-view.h"
 
 #define EPSILON 1e-9
@@ -334,6 +335,197 @@ test_multi_selection (void)
   g_assert_cmpuint (troupe_canvas_view_get_n_selected (view), ==, 0);
 }
 
+/* The items of @rects (of @n) that intersect @query, by brute force, as a
+ * bit set. */
+static guint64
+brute_force (const graphene_rect_t *rects,
+             const gboolean        *present,
+             guint                  n,
+             const graphene_rect_t *query)
+{
+  guint64 hits = 0;
+
+  for (guint i = 0; i < n; i++)
+    if (present[i] && graphene_rect_intersection (&rects[i], query, NULL))
+      hits |= G_GUINT64_CONSTANT (1) << i;
+  return hits;
+}
+
+static guint64
+indexed (TroupeCanvasIndex     *index,
+         gpointer               base,
+         const graphene_rect_t *query)
+{
+  g_autoptr(GPtrArray) items = g_ptr_array_new ();
+  guint64 hits = 0;
+
+  troupe_canvas_index_query (index, query, items);
+  for (guint i = 0; i < items->len; i++)
+    {
+      guint bit = (guint) ((char *) g_ptr_array_index (items, i) - (char *) base);
+      guint64 mask = G_GUINT64_CONSTANT (1) << bit;
+
+      /* Each item once, however many cells it spans. */
+      g_assert_cmpuint (hits & mask, ==, 0);
+      hits |= mask;
+    }
+  return hits;
+}
+
+/* The index answers what brute force answers, through inserts, moves and
+ * removes, for small queries (cell by cell) and huge ones (over the set
+ * of cells). */
+static void
+test_index_query (void)
+{
+  g_autoptr(TroupeCanvasIndex) index = troupe_canvas_index_new (100);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  char base[64];
+  graphene_rect_t rects[64];
+  gboolean present[64] = { FALSE, };
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      guint i = g_rand_int_range (rand, 0, 64);
+      graphene_rect_t query;
+
+      if (present[i] && g_rand_int_range (rand, 0, 4) == 0)
+        {
+          g_assert_true (troupe_canvas_index_remove (index, &base[i]));
+          present[i] = FALSE;
+        }
+      else
+        {
+          /* Some items span many cells, some sit at negative coordinates. */
+          graphene_rect_init (&rects[i],
+                              g_rand_double_range (rand, -1000, 1000), g_rand_double_range (rand, -1000, 1000),
+                              g_rand_double_range (rand, 1, g_rand_boolean (rand) ? 50 : 600),
+                              g_rand_double_range (rand, 1, 80));
+          troupe_canvas_index_set (index, &base[i], &rects[i]);
+          present[i] = TRUE;
+        }
+
+      graphene_rect_init (&query,
+                          g_rand_double_range (rand, -1200, 1200), g_rand_double_range (rand, -1200, 1200),
+                          g_rand_double_range (rand, 0, 400), g_rand_double_range (rand, 0, 400));
+      g_assert_cmphex (indexed (index, base, &query), ==, brute_force (rects, present, 64, &query));
+
+      graphene_rect_init (&query, -1e7, -1e7, 2e7, 2e7);
+      g_assert_cmphex (indexed (index, base, &query), ==, brute_force (rects, present, 64, &query));
+    }
+
+  {
+    guint n = 0;
+
+    for (guint i = 0; i < 64; i++)
+      n += present[i];
+    g_assert_cmpuint (troupe_canvas_index_get_n_items (index), ==, n);
+  }
+
+  troupe_canvas_index_remove_all (index);
+  g_assert_cmpuint (troupe_canvas_index_get_n_items (index), ==, 0);
+  g_assert_cmpuint (troupe_canvas_index_get_n_cells (index), ==, 0);
+  g_assert_false (troupe_canvas_index_remove (index, &base[0]));
+}
+
+static void
+count_destroy_cb (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static TroupeCanvasCell *
+only_cell_at (TroupeCanvasIndex *index,
+              double             x,
+              double             y)
+{
+  g_autoptr(GPtrArray) cells = g_ptr_array_new ();
+
+  troupe_canvas_index_query_cells (index, &GRAPHENE_RECT_INIT (x, y, 1, 1), cells);
+  return cells->len == 1 ? g_ptr_array_index (cells, 0) : NULL;
+}
+
+/* A cell's data (the canvas keeps the cell's drawn edges there) lasts
+ * until an item enters, leaves or moves in the cell, and no longer. */
+static void
+test_index_cell_data (void)
+{
+  g_autoptr(TroupeCanvasIndex) index = troupe_canvas_index_new (100);
+  graphene_rect_t bounds, extents;
+  TroupeCanvasCell *cell;
+  guint dropped = 0;
+  char a, b, c;
+
+  troupe_canvas_index_set (index, &a, &GRAPHENE_RECT_INIT (10, 10, 20, 20));
+  troupe_canvas_index_set (index, &b, &GRAPHENE_RECT_INIT (150, 10, 20, 20));
+  cell = only_cell_at (index, 50, 50);
+  g_assert_nonnull (cell);
+  troupe_canvas_cell_get_bounds (cell, &bounds);
+  g_assert_true (graphene_rect_equal (&bounds, &GRAPHENE_RECT_INIT (0, 0, 100, 100)));
+  g_assert_cmpuint (troupe_canvas_cell_get_n_items (cell), ==, 1);
+  g_assert_true (troupe_canvas_cell_get_item (cell, 0) == &a);
+  troupe_canvas_cell_get_extents (cell, &extents);
+  g_assert_true (graphene_rect_equal (&extents, &GRAPHENE_RECT_INIT (10, 10, 20, 20)));
+
+  troupe_canvas_cell_set_data (cell, &dropped, count_destroy_cb);
+
+  /* Changes elsewhere, or none, keep it. */
+  troupe_canvas_index_set (index, &b, &GRAPHENE_RECT_INIT (160, 10, 20, 20));
+  troupe_canvas_index_set (index, &a, &GRAPHENE_RECT_INIT (10, 10, 20, 20));
+  g_assert_cmpuint (dropped, ==, 0);
+  g_assert_true (troupe_canvas_cell_get_data (cell) == &dropped);
+
+  /* An item moving within the cell drops it. */
+  troupe_canvas_index_set (index, &a, &GRAPHENE_RECT_INIT (20, 10, 20, 20));
+  g_assert_cmpuint (dropped, ==, 1);
+  g_assert_null (troupe_canvas_cell_get_data (cell));
+
+  /* So does an item entering it, and one leaving it. */
+  troupe_canvas_cell_set_data (cell, &dropped, count_destroy_cb);
+  troupe_canvas_index_set (index, &c, &GRAPHENE_RECT_INIT (90, 90, 20, 20));
+  g_assert_cmpuint (dropped, ==, 2);
+  troupe_canvas_cell_set_data (cell, &dropped, count_destroy_cb);
+  troupe_canvas_index_set (index, &c, &GRAPHENE_RECT_INIT (190, 90, 20, 20));
+  g_assert_cmpuint (dropped, ==, 3);
+  troupe_canvas_cell_set_data (cell, &dropped, count_destroy_cb);
+  troupe_canvas_index_clear_data (index);
+  g_assert_cmpuint (dropped, ==, 4);
+
+  /* The last item leaving frees the cell, data and all. */
+  troupe_canvas_cell_set_data (cell, &dropped, count_destroy_cb);
+  g_assert_true (troupe_canvas_index_remove (index, &a));
+  g_assert_cmpuint (dropped, ==, 5);
+  g_assert_null (only_cell_at (index, 50, 50));
+
+  /* An item spanning a million cells is kept apart, in none of them, and
+   * still found. */
+  {
+    g_autoptr(GPtrArray) items = g_ptr_array_new ();
+    guint n_cells = troupe_canvas_index_get_n_cells (index);
+
+    troupe_canvas_index_set (index, &c, &GRAPHENE_RECT_INIT (0, 0, 100000, 100000));
+    g_assert_cmpuint (troupe_canvas_index_get_n_cells (index), <, n_cells);
+    troupe_canvas_index_query (index, &GRAPHENE_RECT_INIT (50000, 50000, 10, 10), items);
+    g_assert_cmpuint (items->len, ==, 1);
+    g_assert_true (g_ptr_array_index (items, 0) == &c);
+    g_ptr_array_set_size (items, 0);
+    troupe_canvas_index_query_huge (index, &GRAPHENE_RECT_INIT (50000, 50000, 10, 10), items);
+    g_assert_cmpuint (items->len, ==, 1);
+    g_ptr_array_set_size (items, 0);
+    troupe_canvas_index_query_cells (index, &GRAPHENE_RECT_INIT (50000, 50000, 10, 10), items);
+    g_assert_cmpuint (items->len, ==, 0);
+    troupe_canvas_index_set (index, &c, &GRAPHENE_RECT_INIT (150, 150, 10, 10));
+    g_ptr_array_set_size (items, 0);
+    troupe_canvas_index_query_huge (index, &GRAPHENE_RECT_INIT (0, 0, 1e6, 1e6), items);
+    g_assert_cmpuint (items->len, ==, 0);
+  }
+
+  /* Coordinates far beyond any graph are clamped, not undefined. */
+  troupe_canvas_index_set (index, &a, &GRAPHENE_RECT_INIT (-1e30f, 1e30f, 10, 10));
+  g_assert_true (troupe_canvas_index_get_bounds (index, &a, &bounds));
+  g_assert_true (troupe_canvas_index_remove (index, &a));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -349,6 +541,8 @@ main (int   argc,
   g_test_add_func ("/troupe/app/canvas-view/edge-selection", test_edge_selection);
   g_test_add_func ("/troupe/app/canvas-view/multi-selection", test_multi_selection);
   g_test_add_func ("/troupe/app/canvas-view/selection", test_selection);
+  g_test_add_func ("/troupe/app/canvas-view/index-query", test_index_query);
+  g_test_add_func ("/troupe/app/canvas-view/index-cell-data", test_index_cell_data);
 
   return g_test_run ();
 }

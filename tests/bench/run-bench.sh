@@ -62,6 +62,12 @@ sed -n '/^| Benchmark/,$p' "$work/report.txt"
 echo
 echo "Raw figures: $work/results.txt"
 
+# The canvas's frame times, where the app can be built and shown.
+if command -v xvfb-run >/dev/null 2>&1 && pkg-config --exists gtk4 libadwaita-1; then
+  echo
+  "$benchdir/run-bench-canvas.sh" || status=$?
+fi
+
 if [ $status -ne 0 ]; then
   echo
   echo "A target was missed."
