@@ -18,6 +18,8 @@ typedef enum
   COMMAND_DISCONNECT,
   COMMAND_RENAME_STEP,
   COMMAND_LAYOUT,
+  COMMAND_EDIT_STEP,
+  COMMAND_EDIT_WORKFLOW,
   COMMAND_GROUP,
 } CommandKind;
 
@@ -52,8 +54,19 @@ typedef struct
   char        *a;
   /* For edges the target, for renames the new id. */
   char        *b;
-  /* Add and delete: the step as it was, needs and position included. */
+  /* Add and delete: the step as it was, needs and position included.
+   * Edit: the step before the edit; @after is the step after it. */
   TroupeStep  *step;
+  TroupeStep  *after;
+  /* Workflow settings: snapshots before and after (workflows without
+   * steps, see settings_snapshot()). */
+  TroupeWorkflow *settings_before;
+  TroupeWorkflow *settings_after;
+  /* Edits: what is being edited ("prompt"), so that typing merges into
+   * one command; NULL when the edit never merges. */
+  char        *merge_key;
+  /* Monotonic time of the newest edit merged into this command. */
+  gint64       merged_at;
   /* Delete: the steps that needed it, to reconnect on undo. */
   GStrv        dependents;
   /* Layout and moves of several steps: a Placement per step. */
@@ -74,6 +87,10 @@ command_free (Command *command)
   g_clear_pointer (&command->a, g_free);
   g_clear_pointer (&command->b, g_free);
   g_clear_object (&command->step);
+  g_clear_object (&command->after);
+  g_clear_object (&command->settings_before);
+  g_clear_object (&command->settings_after);
+  g_clear_pointer (&command->merge_key, g_free);
   g_clear_pointer (&command->dependents, g_strfreev);
   g_clear_pointer (&command->placements, g_ptr_array_unref);
   g_clear_pointer (&command->children, g_ptr_array_unref);
@@ -101,6 +118,9 @@ struct _TroupeDocument
   guint           validate_id;
 
   guint           dirty : 1;
+  /* Set by troupe_document_end_merge(), undo, redo and save: the next
+   * edit starts a command of its own even if it edits the same field. */
+  guint           merge_closed : 1;
 };
 
 G_DEFINE_FINAL_TYPE (TroupeDocument, troupe_document, G_TYPE_OBJECT)
@@ -280,6 +300,207 @@ insert_copy (TroupeWorkflow *workflow,
   return troupe_workflow_insert_step (workflow, copy, index, error);
 }
 
+/* Copies every saved field of @src but the id and the position into @dst,
+ * notifying once per field that really changed. */
+static void
+step_assign (TroupeStep *dst,
+             TroupeStep *src)
+{
+  g_object_freeze_notify (G_OBJECT (dst));
+  troupe_step_set_kind (dst, troupe_step_get_kind (src));
+  troupe_step_set_description (dst, troupe_step_get_description (src));
+  troupe_step_set_agent (dst, troupe_step_get_agent (src));
+  troupe_step_set_provider (dst, troupe_step_get_provider (src));
+  troupe_step_set_prompt (dst, troupe_step_get_prompt (src));
+  troupe_step_set_prompt_file (dst, troupe_step_get_prompt_file (src));
+  troupe_step_set_command (dst, troupe_step_get_command (src));
+  troupe_step_set_send_to (dst, troupe_step_get_send_to (src));
+  troupe_step_set_send_file (dst, troupe_step_get_send_file (src));
+  troupe_step_set_send_content (dst, troupe_step_get_send_content (src));
+  troupe_step_set_wait_glob (dst, troupe_step_get_wait_glob (src));
+  troupe_step_set_wait_timeout (dst, troupe_step_get_wait_timeout (src));
+  troupe_step_set_wait_poll (dst, troupe_step_get_wait_poll (src));
+  troupe_step_set_wait_min_count (dst, troupe_step_get_wait_min_count (src));
+  troupe_step_set_approval (dst, troupe_step_get_approval (src));
+  troupe_step_set_needs (dst, troupe_step_get_needs (src));
+  troupe_step_set_retries (dst, troupe_step_get_retries (src));
+  troupe_step_set_timeout (dst, troupe_step_get_timeout (src));
+  troupe_step_set_on_failure (dst, troupe_step_get_on_failure (src));
+  troupe_step_set_outputs (dst, troupe_step_get_outputs (src));
+  troupe_step_set_when (dst,
+                        troupe_step_get_when_op (src),
+                        troupe_step_get_when_left (src),
+                        troupe_step_get_when_right (src));
+  troupe_step_set_for_each (dst, troupe_step_get_for_each (src));
+  g_object_thaw_notify (G_OBJECT (dst));
+}
+
+/* Gives step @id of @workflow every saved field of @values but its id and
+ * position. A need that would close a cycle is refused, before anything
+ * changes, with the engine's own error (the one connecting would give). */
+static gboolean
+edit_step_apply (TroupeWorkflow  *workflow,
+                 const char      *id,
+                 TroupeStep      *values,
+                 GError         **error)
+{
+  TroupeStep *step = troupe_workflow_lookup_step (workflow, id);
+  const char * const *needs = troupe_step_get_needs (values);
+
+  if (step == NULL)
+    {
+      g_set_error (error, TROUPE_WORKFLOW_ERROR, TROUPE_WORKFLOW_ERROR_UNKNOWN_STEP,
+                   _("There is no step “%s” to edit"), id);
+      return FALSE;
+    }
+
+  /* Every new need ends at @id, so a cycle through several of them would
+   * pass @id twice: checking each alone is enough. Needs that name no step
+   * are the validator's business, not a reason to refuse the edit. */
+  for (guint i = 0; needs != NULL && needs[i] != NULL; i++)
+    {
+      if (troupe_step_has_need (step, needs[i]) ||
+          troupe_workflow_lookup_step (workflow, needs[i]) == NULL)
+        continue;
+
+      if (g_str_equal (needs[i], id) || troupe_workflow_would_cycle (workflow, needs[i], id, NULL))
+        {
+          /* Fails without changing anything, with the message that names
+           * the cycle. */
+          if (troupe_workflow_connect (workflow, needs[i], id, error))
+            g_assert_not_reached ();
+          return FALSE;
+        }
+    }
+
+  step_assign (step, values);
+  return TRUE;
+}
+
+/* The settings of @workflow (everything but its steps and file) as a
+ * workflow of no steps, with copies of its agents and providers. */
+static TroupeWorkflow *
+settings_snapshot (TroupeWorkflow *workflow)
+{
+  TroupeWorkflow *snapshot = troupe_workflow_new ();
+  const char * const *keys = troupe_workflow_get_context_keys (workflow);
+  GPtrArray *agents = troupe_workflow_get_agents (workflow);
+  GPtrArray *providers = troupe_workflow_get_providers (workflow);
+
+  troupe_workflow_set_name (snapshot, troupe_workflow_get_name (workflow));
+  troupe_workflow_set_description (snapshot, troupe_workflow_get_description (workflow));
+  troupe_workflow_set_workspace (snapshot, troupe_workflow_get_workspace (workflow));
+  troupe_workflow_set_default_provider (snapshot, troupe_workflow_get_default_provider (workflow));
+  troupe_workflow_set_default_timeout (snapshot, troupe_workflow_get_default_timeout (workflow));
+  troupe_workflow_set_default_retries (snapshot, troupe_workflow_get_default_retries (workflow));
+  troupe_workflow_set_default_on_failure (snapshot, troupe_workflow_get_default_on_failure (workflow));
+  troupe_workflow_set_max_parallel (snapshot, troupe_workflow_get_max_parallel (workflow));
+  troupe_workflow_set_rank_dir (snapshot, troupe_workflow_get_rank_dir (workflow));
+  for (guint i = 0; keys[i] != NULL; i++)
+    troupe_workflow_set_context (snapshot, keys[i], troupe_workflow_get_context (workflow, keys[i]));
+  for (guint i = 0; i < agents->len; i++)
+    {
+      g_autoptr(TroupeAgent) agent = troupe_agent_copy (g_ptr_array_index (agents, i));
+
+      troupe_workflow_add_agent (snapshot, agent);
+    }
+  for (guint i = 0; i < providers->len; i++)
+    {
+      g_autoptr(TroupeProvider) provider = troupe_provider_copy (g_ptr_array_index (providers, i));
+
+      troupe_workflow_add_provider (snapshot, provider);
+    }
+
+  return snapshot;
+}
+
+static gboolean
+agents_equal (GPtrArray *a,
+              GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (!troupe_agent_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+providers_equal (GPtrArray *a,
+                 GPtrArray *b)
+{
+  if (a->len != b->len)
+    return FALSE;
+  for (guint i = 0; i < a->len; i++)
+    if (!troupe_provider_equal (g_ptr_array_index (a, i), g_ptr_array_index (b, i)))
+      return FALSE;
+  return TRUE;
+}
+
+/* Gives @workflow the settings of @snapshot. Every setter notifies only on
+ * a real change, and the lists of agents, providers and context keys are
+ * rebuilt only when they differ, so an undo announces what it changed. */
+static void
+settings_apply (TroupeWorkflow *workflow,
+                TroupeWorkflow *snapshot)
+{
+  const char * const *keys = troupe_workflow_get_context_keys (snapshot);
+  const char * const *old_keys = troupe_workflow_get_context_keys (workflow);
+  GPtrArray *agents = troupe_workflow_get_agents (snapshot);
+  GPtrArray *providers = troupe_workflow_get_providers (snapshot);
+
+  troupe_workflow_set_name (workflow, troupe_workflow_get_name (snapshot));
+  troupe_workflow_set_description (workflow, troupe_workflow_get_description (snapshot));
+  troupe_workflow_set_workspace (workflow, troupe_workflow_get_workspace (snapshot));
+  troupe_workflow_set_default_provider (workflow, troupe_workflow_get_default_provider (snapshot));
+  troupe_workflow_set_default_timeout (workflow, troupe_workflow_get_default_timeout (snapshot));
+  troupe_workflow_set_default_retries (workflow, troupe_workflow_get_default_retries (snapshot));
+  troupe_workflow_set_default_on_failure (workflow, troupe_workflow_get_default_on_failure (snapshot));
+  troupe_workflow_set_max_parallel (workflow, troupe_workflow_get_max_parallel (snapshot));
+  troupe_workflow_set_rank_dir (workflow, troupe_workflow_get_rank_dir (snapshot));
+
+  /* Context keys keep their order: when the keys differ, they are all
+   * written again in the snapshot's order. */
+  if (!g_strv_equal (keys, old_keys))
+    {
+      g_auto(GStrv) removed = g_strdupv ((char **) old_keys);
+
+      for (guint i = 0; removed[i] != NULL; i++)
+        troupe_workflow_set_context (workflow, removed[i], NULL);
+    }
+  for (guint i = 0; keys[i] != NULL; i++)
+    troupe_workflow_set_context (workflow, keys[i], troupe_workflow_get_context (snapshot, keys[i]));
+
+  if (!agents_equal (troupe_workflow_get_agents (workflow), agents))
+    {
+      GPtrArray *old = troupe_workflow_get_agents (workflow);
+
+      while (old->len > 0)
+        troupe_workflow_remove_agent (workflow, troupe_agent_get_name (g_ptr_array_index (old, old->len - 1)));
+      for (guint i = 0; i < agents->len; i++)
+        {
+          g_autoptr(TroupeAgent) agent = troupe_agent_copy (g_ptr_array_index (agents, i));
+
+          troupe_workflow_add_agent (workflow, agent);
+        }
+    }
+
+  if (!providers_equal (troupe_workflow_get_providers (workflow), providers))
+    {
+      GPtrArray *old = troupe_workflow_get_providers (workflow);
+
+      while (old->len > 0)
+        troupe_workflow_remove_provider (workflow, troupe_provider_get_name (g_ptr_array_index (old, old->len - 1)));
+      for (guint i = 0; i < providers->len; i++)
+        {
+          g_autoptr(TroupeProvider) provider = troupe_provider_copy (g_ptr_array_index (providers, i));
+
+          troupe_workflow_add_provider (workflow, provider);
+        }
+    }
+}
+
 /* Applies @command forwards (do, redo) or backwards (undo). */
 static gboolean
 command_apply (Command         *command,
@@ -354,6 +575,13 @@ command_apply (Command         *command,
         }
       return TRUE;
 
+    case COMMAND_EDIT_STEP:
+      return edit_step_apply (workflow, command->a, forward ? command->after : command->step, error);
+
+    case COMMAND_EDIT_WORKFLOW:
+      settings_apply (workflow, forward ? command->settings_after : command->settings_before);
+      return TRUE;
+
     case COMMAND_GROUP:
       if (forward)
         {
@@ -385,6 +613,7 @@ push_done (TroupeDocument *self,
   command->serial = ++self->last_serial;
   g_ptr_array_add (self->undo_stack, command);
   g_ptr_array_set_size (self->redo_stack, 0);
+  self->merge_closed = FALSE;
   update_stacks (self, could_undo, could_redo);
   set_dirty (self, TRUE);
 }
@@ -708,6 +937,7 @@ troupe_document_save (TroupeDocument  *self,
     watch_file (self, text);
   }
   self->saved_serial = top_serial (self);
+  self->merge_closed = TRUE;
   set_dirty (self, FALSE);
 
   return TRUE;
@@ -727,6 +957,7 @@ troupe_document_undo (TroupeDocument  *self,
 
   could_undo = TRUE;
   could_redo = self->redo_stack->len > 0;
+  self->merge_closed = TRUE;
   command = g_ptr_array_steal_index (self->undo_stack, self->undo_stack->len - 1);
   g_ptr_array_add (self->redo_stack, command);
   update_stacks (self, could_undo, could_redo);
@@ -751,6 +982,7 @@ troupe_document_redo (TroupeDocument  *self,
 
   could_undo = self->undo_stack->len > 0;
   could_redo = TRUE;
+  self->merge_closed = TRUE;
   command = g_ptr_array_steal_index (self->redo_stack, self->redo_stack->len - 1);
   g_ptr_array_add (self->undo_stack, command);
   update_stacks (self, could_undo, could_redo);
@@ -1147,4 +1379,196 @@ troupe_document_layout (TroupeDocument  *self,
   command->placements = g_steal_pointer (&placements);
   push_done (self, command);
   return TRUE;
+}
+
+/* The newest command, when the next edit with @merge_key of @kind (and of
+ * step @id) may merge into it: see troupe_document_edit_step(). */
+static Command *
+merge_target (TroupeDocument *self,
+              CommandKind     kind,
+              const char     *id,
+              const char     *merge_key)
+{
+  Command *top;
+
+  if (merge_key == NULL || self->merge_closed ||
+      self->undo_stack->len == 0 || self->redo_stack->len > 0)
+    return NULL;
+
+  top = g_ptr_array_index (self->undo_stack, self->undo_stack->len - 1);
+  if (top->kind != kind ||
+      g_strcmp0 (top->a, id) != 0 ||
+      g_strcmp0 (top->merge_key, merge_key) != 0 ||
+      g_get_monotonic_time () - top->merged_at >= TROUPE_DOCUMENT_MERGE_INTERVAL)
+    return NULL;
+
+  return top;
+}
+
+/* @command, the newest, now ends where the workflow is: it becomes a new
+ * state as far as saving is concerned. */
+static void
+merged (TroupeDocument *self,
+        Command        *command)
+{
+  command->serial = ++self->last_serial;
+  command->merged_at = g_get_monotonic_time ();
+  set_dirty (self, command->serial != self->saved_serial);
+}
+
+/* The edit of the fields of step @id (already named so), as a command. */
+static gboolean
+edit_fields (TroupeDocument  *self,
+             const char      *id,
+             TroupeStep      *edited,
+             const char      *merge_key,
+             Command        **out,
+             GError         **error)
+{
+  TroupeStep *step = troupe_workflow_lookup_step (self->workflow, id);
+  g_autoptr(TroupeStep) before = NULL;
+  g_autoptr(TroupeStep) after = NULL;
+  Command *target;
+  double x, y;
+
+  *out = NULL;
+
+  if (step == NULL)
+    {
+      g_set_error (error, TROUPE_WORKFLOW_ERROR, TROUPE_WORKFLOW_ERROR_UNKNOWN_STEP,
+                   _("There is no step “%s” to edit"), id);
+      return FALSE;
+    }
+
+  /* The edit carries the fields, never the id or the position: those
+   * have commands of their own. */
+  before = troupe_step_copy (step);
+  after = troupe_step_copy (edited);
+  troupe_step_set_id (after, id);
+  if (troupe_step_get_position (step, &x, &y))
+    troupe_step_set_position (after, x, y);
+  else
+    troupe_step_clear_position (after);
+
+  if (troupe_step_equal (before, after))
+    return TRUE;
+
+  if (!edit_step_apply (self->workflow, id, after, error))
+    return FALSE;
+
+  target = merge_target (self, COMMAND_EDIT_STEP, id, merge_key);
+  if (target != NULL)
+    {
+      g_set_object (&target->after, after);
+      merged (self, target);
+      return TRUE;
+    }
+
+  *out = command_new (COMMAND_EDIT_STEP, id, NULL);
+  (*out)->step = g_steal_pointer (&before);
+  (*out)->after = g_steal_pointer (&after);
+  (*out)->merge_key = g_strdup (merge_key);
+  (*out)->merged_at = g_get_monotonic_time ();
+  return TRUE;
+}
+
+gboolean
+troupe_document_edit_step (TroupeDocument  *self,
+                           const char      *id,
+                           TroupeStep      *edited,
+                           const char      *merge_key,
+                           GError         **error)
+{
+  const char *new_id;
+  Command *edit = NULL;
+  g_autoptr(Command) rename = NULL;
+  g_autoptr(Command) group = NULL;
+
+  g_return_val_if_fail (TROUPE_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+  g_return_val_if_fail (TROUPE_IS_STEP (edited), FALSE);
+  g_return_val_if_fail (troupe_step_get_workflow (edited) == NULL, FALSE);
+
+  new_id = troupe_step_get_id (edited);
+  if (g_strcmp0 (new_id, id) == 0)
+    {
+      if (!edit_fields (self, id, edited, merge_key, &edit, error))
+        return FALSE;
+      if (edit != NULL)
+        push_done (self, edit);
+      return TRUE;
+    }
+
+  /* A new id goes through the engine's rename, which rewrites the needs
+   * and templates that refer to the step; the rest is an edit of the step
+   * under its new name; both are one command. */
+  rename = command_new (COMMAND_RENAME_STEP, id, new_id);
+  if (!command_apply (rename, self->workflow, TRUE, error))
+    return FALSE;
+
+  if (!edit_fields (self, new_id, edited, NULL, &edit, error))
+    {
+      command_apply (rename, self->workflow, FALSE, NULL);
+      return FALSE;
+    }
+
+  group = command_new (COMMAND_GROUP, NULL, NULL);
+  group->children = g_ptr_array_new_with_free_func ((GDestroyNotify) command_free);
+  g_ptr_array_add (group->children, g_steal_pointer (&rename));
+  if (edit != NULL)
+    g_ptr_array_add (group->children, edit);
+  push_done (self, g_steal_pointer (&group));
+  return TRUE;
+}
+
+gboolean
+troupe_document_edit_workflow (TroupeDocument          *self,
+                               const char              *merge_key,
+                               TroupeDocumentEditFunc   func,
+                               gpointer                 user_data,
+                               GError                 **error)
+{
+  g_autoptr(TroupeWorkflow) before = NULL;
+  g_autoptr(TroupeWorkflow) after = NULL;
+  Command *target;
+  Command *command;
+
+  g_return_val_if_fail (TROUPE_IS_DOCUMENT (self), FALSE);
+  g_return_val_if_fail (func != NULL, FALSE);
+
+  before = settings_snapshot (self->workflow);
+  if (!func (self->workflow, user_data, error))
+    {
+      /* Whatever @func changed before it failed goes back. */
+      settings_apply (self->workflow, before);
+      return FALSE;
+    }
+
+  after = settings_snapshot (self->workflow);
+  if (troupe_workflow_equal (before, after))
+    return TRUE;
+
+  target = merge_target (self, COMMAND_EDIT_WORKFLOW, NULL, merge_key);
+  if (target != NULL)
+    {
+      g_set_object (&target->settings_after, after);
+      merged (self, target);
+      return TRUE;
+    }
+
+  command = command_new (COMMAND_EDIT_WORKFLOW, NULL, NULL);
+  command->settings_before = g_steal_pointer (&before);
+  command->settings_after = g_steal_pointer (&after);
+  command->merge_key = g_strdup (merge_key);
+  command->merged_at = g_get_monotonic_time ();
+  push_done (self, command);
+  return TRUE;
+}
+
+void
+troupe_document_end_merge (TroupeDocument *self)
+{
+  g_return_if_fail (TROUPE_IS_DOCUMENT (self));
+
+  self->merge_closed = TRUE;
 }

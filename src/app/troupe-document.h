@@ -105,6 +105,50 @@ gboolean        troupe_document_rename_step  (TroupeDocument *self,
                                               const char     *new_id,
                                               GError        **error);
 
+/* Edits that the user makes by typing merge into one command, so that undo
+ * does not take back one character at a time. The rule: an edit with a
+ * @merge_key (the field being edited, such as "prompt") merges into the
+ * newest command when that command is an edit of the same kind (of the
+ * same step) with the same key, its last edit was less than
+ * TROUPE_DOCUMENT_MERGE_INTERVAL ago, and nothing was undone, redone or
+ * saved since, nor troupe_document_end_merge() called (the inspector
+ * calls it when the field loses focus or Enter is pressed). An edit with
+ * no @merge_key is always a command of its own. */
+#define TROUPE_DOCUMENT_MERGE_INTERVAL (G_USEC_PER_SEC)
+
+/* Gives step @id every saved field of @edited (a changed troupe_step_copy()
+ * of it, in no workflow) but its position, as one command; an edit that
+ * changes nothing is no command. A new id in @edited renames the step
+ * through the engine, which rewrites the needs and templates that refer to
+ * it (such an edit never merges). A need that would close a cycle is
+ * refused, with nothing changed, by the engine's error that names the
+ * cycle (TROUPE_WORKFLOW_ERROR_CYCLE). */
+gboolean        troupe_document_edit_step    (TroupeDocument *self,
+                                              const char     *id,
+                                              TroupeStep     *edited,
+                                              const char     *merge_key,
+                                              GError        **error);
+
+/* Changes the workflow's settings (name, description, workspace, defaults,
+ * max_parallel, layout direction, context, agents and providers; not the
+ * steps) through the model's own setters. */
+typedef gboolean (*TroupeDocumentEditFunc) (TroupeWorkflow  *workflow,
+                                            gpointer         user_data,
+                                            GError         **error);
+
+/* Calls @func on the workflow and records what it changed in the settings
+ * as one command (a snapshot of them before and after); merges as
+ * troupe_document_edit_step() does. When @func fails, what it changed is
+ * put back and its error returned. */
+gboolean        troupe_document_edit_workflow (TroupeDocument         *self,
+                                               const char             *merge_key,
+                                               TroupeDocumentEditFunc  func,
+                                               gpointer                user_data,
+                                               GError                **error);
+
+/* The next edit is a command of its own, whatever its merge key. */
+void            troupe_document_end_merge    (TroupeDocument *self);
+
 /* Lays the whole graph out with graphviz, as one command. */
 gboolean        troupe_document_layout       (TroupeDocument *self,
                                               GError        **error);
