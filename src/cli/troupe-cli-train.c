@@ -12,32 +12,6 @@
 
 #include "troupe-cli.h"
 
-#define MAX_HIDDEN_LAYERS 8
-
-static gboolean
-parse_hidden (const char *text,
-              guint      *hidden,
-              guint      *n_hidden)
-{
-  g_auto(GStrv) parts = g_strsplit (text, ",", -1);
-
-  *n_hidden = 0;
-  if (g_str_equal (text, "") || g_str_equal (text, "0"))
-    return TRUE;
-
-  for (guint i = 0; parts[i] != NULL; i++)
-    {
-      guint64 size;
-
-      if (i >= MAX_HIDDEN_LAYERS
-          || !g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1, 4096, &size, NULL))
-        return FALSE;
-      hidden[(*n_hidden)++] = (guint) size;
-    }
-
-  return TRUE;
-}
-
 static void
 print_epoch_cb (TroupeTrainer          *trainer,
                 const TroupeEpochStats *stats,
@@ -67,7 +41,7 @@ troupe_cli_train (const TroupeCliCommand  *command,
   TroupeEvaluation evaluation;
   TroupeOrchEnv *env;
   TroupePolicy *policy;
-  guint hidden[MAX_HIDDEN_LAYERS];
+  guint hidden[TROUPE_POLICY_MAX_HIDDEN_LAYERS];
   guint n_hidden = 0;
   gint epochs = 100, episodes = 32, embedding = 0, eval_episodes = 1000;
   gint64 seed = 1;
@@ -134,10 +108,10 @@ troupe_cli_train (const TroupeCliCommand  *command,
       hidden[0] = 32;
       n_hidden = 1;
     }
-  else if (!parse_hidden (hidden_text, hidden, &n_hidden))
+  else if (!troupe_policy_parse_hidden_sizes (hidden_text, hidden, &n_hidden))
     return troupe_cli_usage_error (command,
                                    _("--hidden '%s' is not a list of sizes 1..4096 such as 32,32 (at most %d layers)"),
-                                   hidden_text, MAX_HIDDEN_LAYERS);
+                                   hidden_text, TROUPE_POLICY_MAX_HIDDEN_LAYERS);
 
   if (g_str_equal (env_name, "mvp"))
     env = troupe_orch_env_new_mvp ();
@@ -156,7 +130,7 @@ troupe_cli_train (const TroupeCliCommand  *command,
     }
 
   if (embedding == 0)
-    embedding = (gint) MAX (16, troupe_orch_env_get_n_features (env));
+    embedding = (gint) troupe_orch_env_get_default_input_dim (env);
   if (embedding < (gint) troupe_orch_env_get_n_features (env))
     {
       guint needed = troupe_orch_env_get_n_features (env);
@@ -178,16 +152,8 @@ troupe_cli_train (const TroupeCliCommand  *command,
 
   if (init != NULL)
     {
-      guint n_features = troupe_orch_env_get_n_features (env);
-
       policy = troupe_policy_load (init, &error);
-      /* Any embedding size that holds the features will do, so the size
-       * asked for is the policy's own unless it is too small. */
-      if (policy == NULL
-          || !troupe_policy_check_compatible (policy, troupe_orch_env_get_agent_names (env),
-                                              TROUPE_STATE_EMBEDDING_VERSION,
-                                              MAX (troupe_policy_get_input_dim (policy), n_features),
-                                              &error))
+      if (policy == NULL || !troupe_orch_env_check_policy (env, policy, &error))
         {
           troupe_cli_error (command, "%s: %s", init, error->message);
           g_clear_pointer (&policy, troupe_policy_free);

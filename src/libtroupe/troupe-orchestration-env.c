@@ -436,6 +436,30 @@ troupe_orch_env_get_n_features (const TroupeOrchEnv *self)
   return 3 * self->n_agents + 3;
 }
 
+guint
+troupe_orch_env_get_default_input_dim (const TroupeOrchEnv *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return MAX (16, troupe_orch_env_get_n_features (self));
+}
+
+gboolean
+troupe_orch_env_check_policy (const TroupeOrchEnv  *self,
+                              const TroupePolicy   *policy,
+                              GError              **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (policy != NULL, FALSE);
+
+  /* The features fill the start of the embedding and the rest is zero,
+   * so the size asked for is the policy's own unless it is too small. */
+  return troupe_policy_check_compatible (policy, troupe_orch_env_get_agent_names (self),
+                                         TROUPE_STATE_EMBEDDING_VERSION,
+                                         MAX (troupe_policy_get_input_dim (policy),
+                                              troupe_orch_env_get_n_features (self)),
+                                         error);
+}
+
 void
 troupe_system_state_init (TroupeSystemState   *state,
                           const TroupeOrchEnv *env)

@@ -198,6 +198,16 @@ void                troupe_orch_env_set_max_steps  (TroupeOrchEnv       *self,
 /* The number of real features of the embedding: 3 × n_agents + 3. An
  * embedding may be longer; the rest is zero. */
 guint               troupe_orch_env_get_n_features (const TroupeOrchEnv *self);
+/* The embedding size of a new policy when none is asked for: the seed's
+ * 16, or the number of features when the agents need more. */
+guint               troupe_orch_env_get_default_input_dim (const TroupeOrchEnv *self);
+/* Whether @policy can choose in this environment: its agents are this
+ * pool's in the same order, and it reads this Troupe's state embedding
+ * with an input that holds the features (any such size will do). Fails
+ * with TROUPE_POLICY_ERROR_MISMATCH naming both pools otherwise. */
+gboolean            troupe_orch_env_check_policy   (const TroupeOrchEnv *self,
+                                                    const TroupePolicy  *policy,
+                                                    GError             **error);
 
 void                troupe_system_state_init       (TroupeSystemState   *state,
                                                     const TroupeOrchEnv *env);

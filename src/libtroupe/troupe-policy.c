@@ -699,3 +699,37 @@ troupe_policy_check_compatible (const TroupePolicy  *self,
 
   return TRUE;
 }
+
+gboolean
+troupe_policy_parse_hidden_sizes (const char *text,
+                                  guint      *hidden,
+                                  guint      *n_hidden)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *stripped = NULL;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+  g_return_val_if_fail (hidden != NULL, FALSE);
+  g_return_val_if_fail (n_hidden != NULL, FALSE);
+
+  *n_hidden = 0;
+  stripped = g_strstrip (g_strdup (text));
+  if (g_str_equal (stripped, "") || g_str_equal (stripped, "0"))
+    return TRUE;
+
+  parts = g_strsplit (stripped, ",", -1);
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      guint64 size;
+
+      if (i >= TROUPE_POLICY_MAX_HIDDEN_LAYERS
+          || !g_ascii_string_to_unsigned (g_strstrip (parts[i]), 10, 1, 4096, &size, NULL))
+        {
+          *n_hidden = 0;
+          return FALSE;
+        }
+      hidden[(*n_hidden)++] = (guint) size;
+    }
+
+  return TRUE;
+}

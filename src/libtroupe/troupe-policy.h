@@ -106,6 +106,18 @@ gboolean            troupe_policy_check_compatible (const TroupePolicy *self,
                                                     guint               input_dim,
                                                     GError            **error);
 
+/* The most hidden layers troupe_policy_parse_hidden_sizes() accepts. */
+#define TROUPE_POLICY_MAX_HIDDEN_LAYERS 8
+
+/* Parses hidden layer sizes written as `troupe train --hidden` takes them:
+ * comma-separated sizes 1..4096 such as "32,32" (spaces allowed), at most
+ * TROUPE_POLICY_MAX_HIDDEN_LAYERS of them; "" or "0" means no hidden
+ * layer. @hidden has room for TROUPE_POLICY_MAX_HIDDEN_LAYERS sizes.
+ * FALSE when @text is not such a list. */
+gboolean            troupe_policy_parse_hidden_sizes (const char *text,
+                                                      guint      *hidden,
+                                                      guint      *n_hidden);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (TroupePolicy, troupe_policy_free)
 
 G_END_DECLS
