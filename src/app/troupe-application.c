@@ -7,6 +7,7 @@
 
 #include <glib/gi18n.h>
 
+#include "troupe-app-resources.h"
 #include "troupe-application.h"
 #include "troupe-window.h"
 
@@ -136,13 +137,12 @@ troupe_application_startup (GApplication *app)
     { "win.zoom-fit", { "<Control>0", NULL } },
     { "win.add-step", { "<Control><Shift>a", NULL } },
     { "win.layout", { "<Control><Shift>l", NULL } },
+    { "win.export", { "<Control>e", NULL } },
+    { "win.copy-mermaid", { "<Control><Shift>m", NULL } },
   };
-  gpointer window_class;
 
-  /* The window's class registers the app's resources, which must be
-   * there before AdwApplication loads style.css from them. */
-  window_class = g_type_class_ref (TROUPE_TYPE_WINDOW);
-  g_type_class_unref (window_class);
+  /* AdwApplication loads style.css from the resources in its startup. */
+  troupe_app_ensure_resources ();
 
   G_APPLICATION_CLASS (troupe_application_parent_class)->startup (app);
 

@@ -8,6 +8,9 @@
 #include <glib/gi18n.h>
 
 #include "troupe-app-resources.h"
+#include "troupe-export-dialog.h"
+#include "troupe-inspector.h"
+#include "troupe-training-page.h"
 #include "troupe-window.h"
 
 struct _TroupeWindow
@@ -22,6 +25,9 @@ struct _TroupeWindow
   AdwFlap              *flap;
   GtkListBox           *problems_list;
   GtkLabel             *problems_title;
+  GtkStack             *side_stack;
+  TroupeInspector      *inspector;
+  TroupeTrainingPage   *training_page;
   GtkLabel             *file_label;
   GMenu                *recent_section;
 
@@ -35,6 +41,9 @@ struct _TroupeWindow
 
   guint                 close_after_save : 1;
   guint                 closing : 1;
+  /* What "show-inspector" and "show-problems" last said. */
+  guint                 showing_inspector : 1;
+  guint                 showing_problems : 1;
 };
 
 G_DEFINE_FINAL_TYPE (TroupeWindow, troupe_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -42,6 +51,8 @@ G_DEFINE_FINAL_TYPE (TroupeWindow, troupe_window, ADW_TYPE_APPLICATION_WINDOW)
 enum {
   PROP_0,
   PROP_SNAP_TO_GRID,
+  PROP_SHOW_INSPECTOR,
+  PROP_SHOW_PROBLEMS,
   N_PROPS,
 };
 
@@ -474,6 +485,29 @@ layout_action (GtkWidget  *widget,
 }
 
 static void
+export_action (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *param)
+{
+  TroupeWindow *self = TROUPE_WINDOW (widget);
+
+  gtk_window_present (GTK_WINDOW (troupe_export_dialog_new (GTK_WINDOW (self), self->document)));
+}
+
+static void
+copy_mermaid_action (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *param)
+{
+  TroupeWindow *self = TROUPE_WINDOW (widget);
+  g_autofree char *mermaid = troupe_workflow_to_mermaid (troupe_document_get_workflow (self->document));
+
+  /* As plain text, which Markdown editors and issue trackers paste. */
+  gdk_clipboard_set_text (gtk_widget_get_clipboard (widget), mermaid);
+  troupe_window_add_toast (self, _("Copied as Mermaid"));
+}
+
+static void
 reload_action (GtkWidget  *widget,
                const char *action_name,
                GVariant   *param)
@@ -653,9 +687,54 @@ troupe_window_get_property (GObject    *object,
       else
         g_value_set_boolean (value, TRUE);
       break;
+    case PROP_SHOW_INSPECTOR:
+      g_value_set_boolean (value, self->showing_inspector);
+      break;
+    case PROP_SHOW_PROBLEMS:
+      g_value_set_boolean (value, self->showing_problems);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
+}
+
+/* The side panel shows the inspector or the problems; each has a toggle
+ * (a property action) that is on when the panel is open on its page. */
+static void
+update_side_state (TroupeWindow *self)
+{
+  gboolean revealed = adw_flap_get_reveal_flap (self->flap);
+  const char *page = gtk_stack_get_visible_child_name (self->side_stack);
+  gboolean inspector = revealed && g_strcmp0 (page, "inspector") == 0;
+  gboolean problems = revealed && g_strcmp0 (page, "problems") == 0;
+
+  if (self->showing_inspector != inspector)
+    {
+      self->showing_inspector = inspector;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_INSPECTOR]);
+    }
+  if (self->showing_problems != problems)
+    {
+      self->showing_problems = problems;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_PROBLEMS]);
+    }
+}
+
+static void
+show_side_page (TroupeWindow *self,
+                const char   *page,
+                gboolean      show)
+{
+  if (self->flap == NULL)
+    return;
+
+  if (show)
+    {
+      gtk_stack_set_visible_child_name (self->side_stack, page);
+      adw_flap_set_reveal_flap (self->flap, TRUE);
+    }
+  else if (g_strcmp0 (gtk_stack_get_visible_child_name (self->side_stack), page) == 0)
+    adw_flap_set_reveal_flap (self->flap, FALSE);
 }
 
 static void
@@ -671,6 +750,12 @@ troupe_window_set_property (GObject      *object,
     case PROP_SNAP_TO_GRID:
       if (self->canvas != NULL)
         g_object_set_property (G_OBJECT (self->canvas), "snap-to-grid", value);
+      break;
+    case PROP_SHOW_INSPECTOR:
+      show_side_page (self, "inspector", g_value_get_boolean (value));
+      break;
+    case PROP_SHOW_PROBLEMS:
+      show_side_page (self, "problems", g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -695,11 +780,11 @@ troupe_window_class_init (TroupeWindowClass *klass)
   object_class->set_property = troupe_window_set_property;
   window_class->close_request = troupe_window_close_request;
 
-  /* The app's resources (templates, style) are registered by hand: in a
-   * static library a constructor could be dropped by the linker. */
-  troupe_app_register_resource ();
+  troupe_app_ensure_resources ();
 
   g_type_ensure (TROUPE_TYPE_CANVAS);
+  g_type_ensure (TROUPE_TYPE_INSPECTOR);
+  g_type_ensure (TROUPE_TYPE_TRAINING_PAGE);
   gtk_widget_class_set_template_from_resource (widget_class, "/io/github/troupe/Troupe/ui/troupe-window.ui");
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, stack);
@@ -708,6 +793,9 @@ troupe_window_class_init (TroupeWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, flap);
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, problems_list);
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, problems_title);
+  gtk_widget_class_bind_template_child (widget_class, TroupeWindow, side_stack);
+  gtk_widget_class_bind_template_child (widget_class, TroupeWindow, inspector);
+  gtk_widget_class_bind_template_child (widget_class, TroupeWindow, training_page);
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, file_label);
   gtk_widget_class_bind_template_child (widget_class, TroupeWindow, recent_section);
 
@@ -721,13 +809,25 @@ troupe_window_class_init (TroupeWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.reload", NULL, reload_action);
   gtk_widget_class_install_action (widget_class, "win.layout", NULL, layout_action);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_action);
+  gtk_widget_class_install_action (widget_class, "win.export", NULL, export_action);
+  gtk_widget_class_install_action (widget_class, "win.copy-mermaid", NULL, copy_mermaid_action);
 
   /* The canvas's setting, so that the main menu can show it as a check. */
   properties[PROP_SNAP_TO_GRID] =
     g_param_spec_boolean ("snap-to-grid", NULL, NULL, TRUE,
                           (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  /* The side panel open on the inspector, or on the problems. */
+  properties[PROP_SHOW_INSPECTOR] =
+    g_param_spec_boolean ("show-inspector", NULL, NULL, FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
+  properties[PROP_SHOW_PROBLEMS] =
+    g_param_spec_boolean ("show-problems", NULL, NULL, FALSE,
+                          (G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS));
   g_object_class_install_properties (object_class, N_PROPS, properties);
   gtk_widget_class_install_property_action (widget_class, "win.snap-to-grid", "snap-to-grid");
+  gtk_widget_class_install_property_action (widget_class, "win.show-inspector", "show-inspector");
+  gtk_widget_class_install_property_action (widget_class, "win.show-problems", "show-problems");
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F9, 0, "win.show-inspector", NULL);
 }
 
 static void
@@ -764,6 +864,11 @@ troupe_window_init (TroupeWindow *self)
   g_signal_connect_swapped (self->problems_list, "row-activated", G_CALLBACK (problem_activated_cb), self);
   troupe_canvas_set_document (self->canvas, self->document);
   g_signal_connect_swapped (self->canvas, "notify::snap-to-grid", G_CALLBACK (snap_changed_cb), self);
+  troupe_inspector_set_document (self->inspector, self->document);
+  troupe_inspector_set_view (self->inspector, troupe_canvas_get_view (self->canvas));
+  troupe_training_page_set_document (self->training_page, self->document);
+  g_signal_connect_swapped (self->flap, "notify::reveal-flap", G_CALLBACK (update_side_state), self);
+  g_signal_connect_swapped (self->side_stack, "notify::visible-child-name", G_CALLBACK (update_side_state), self);
 
   update_title (self);
   update_actions (self);
@@ -845,4 +950,12 @@ troupe_window_get_problems_list (TroupeWindow *self)
   g_return_val_if_fail (TROUPE_IS_WINDOW (self), NULL);
 
   return self->problems_list;
+}
+
+TroupeInspector *
+troupe_window_get_inspector (TroupeWindow *self)
+{
+  g_return_val_if_fail (TROUPE_IS_WINDOW (self), NULL);
+
+  return self->inspector;
 }

@@ -9,6 +9,7 @@
 
 #include "troupe-canvas.h"
 #include "troupe-document.h"
+#include "troupe-inspector.h"
 
 G_BEGIN_DECLS
 
@@ -32,5 +33,7 @@ void            troupe_window_add_toast    (TroupeWindow   *self,
 
 /* The problems list (for tests): a row per diagnostic. */
 GtkListBox     *troupe_window_get_problems_list (TroupeWindow *self);
+/* The side panel's inspector, which follows the canvas's selection. */
+TroupeInspector *troupe_window_get_inspector   (TroupeWindow *self);
 
 G_END_DECLS
