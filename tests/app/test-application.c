@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include "troupe-app-test-util.h"
 #include "troupe-application.h"
 #include "troupe-window.h"
 
@@ -73,8 +74,7 @@ check_cb (gpointer data)
 static void
 test_actions_and_open (void)
 {
-  g_autofree char *path = g_build_filename (g_getenv ("TROUPE_SOURCE_ROOT"), "examples",
-                                            "architect-engineer-qa.yaml", NULL);
+  g_autofree char *path = troupe_app_test_example_path ();
   char *argv[] = { (char *) "troupe-app", path, NULL };
   Fixture f = { troupe_application_new (), path, FALSE };
   int status;
@@ -94,9 +94,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* See test-window.c: the canvas renders with cairo; keep GL unloaded. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
+  troupe_app_test_init (&argc, &argv);
 
   g_test_add_func ("/troupe/app/application/actions-and-open", test_actions_and_open);
 

@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <math.h>
 
+#include "troupe-app-test-util.h"
 #include "troupe-canvas.h"
 #include "troupe-canvas-private.h"
 
@@ -34,27 +35,18 @@ typedef struct
   char           *tmpdir;
 } Fixture;
 
+typedef struct
+{
+  Fixture *fixture;
+  int      width;
+} WidthWait;
+
 static gboolean
-timeout_cb (gpointer data)
+has_width_cb (gpointer data)
 {
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
+  WidthWait *wait = data;
 
-/* Runs the main loop for @ms milliseconds, and until the canvas is mapped
- * with a size. */
-static void
-run_for (Fixture *fixture,
-         guint    ms)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (ms, timeout_cb, &timed_out);
-
-  while (!timed_out || !gtk_widget_get_mapped (GTK_WIDGET (fixture->canvas)) ||
-         gtk_widget_get_width (GTK_WIDGET (fixture->canvas)) <= 0)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
+  return gtk_widget_get_width (GTK_WIDGET (wait->fixture->canvas)) == wait->width;
 }
 
 /* Runs the main loop until the canvas is @width pixels wide, for at most
@@ -63,13 +55,9 @@ static void
 wait_for_width (Fixture *fixture,
                 int      width)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (5, timeout_cb, &timed_out);
+  WidthWait wait = { fixture, width };
 
-  while (gtk_widget_get_width (GTK_WIDGET (fixture->canvas)) != width && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
+  troupe_app_test_wait_until (has_width_cb, &wait, 5);
 }
 
 /* A grid of @cols x @rows agent steps, SPACING apart, each needing the one
@@ -118,8 +106,7 @@ fixture_set_up (Fixture       *fixture,
   g_autofree char *path = NULL;
   g_autoptr(GFile) file = NULL;
 
-  fixture->tmpdir = g_dir_make_tmp ("troupe-canvas-XXXXXX", &error);
-  g_assert_no_error (error);
+  fixture->tmpdir = troupe_app_test_make_tmp_dir ("troupe-canvas-XXXXXX");
   path = g_build_filename (fixture->tmpdir, "grid.yaml", NULL);
   g_assert_true (troupe_workflow_save_to_file (grid, path, TROUPE_FILE_FORMAT_YAML, &error));
   g_assert_no_error (error);
@@ -146,7 +133,7 @@ fixture_set_up (Fixture       *fixture,
   gtk_window_set_child (GTK_WINDOW (fixture->window), fixture->box);
   troupe_canvas_set_document (fixture->canvas, fixture->document);
   gtk_window_present (GTK_WINDOW (fixture->window));
-  run_for (fixture, 100);
+  troupe_app_test_wait_for_frames (GTK_WIDGET (fixture->canvas), 100);
   wait_for_width (fixture, 800);
 }
 
@@ -160,47 +147,6 @@ fixture_tear_down (Fixture       *fixture,
   g_rmdir (fixture->tmpdir);
   g_free (fixture->tmpdir);
   g_object_set (gtk_settings_get_default (), "gtk-enable-animations", FALSE, NULL);
-}
-
-/* Renders the canvas as it would draw now: its own snapshot function,
- * called directly (a GtkWidgetPaintable would show the last frame drawn,
- * and the frame clock may not have drawn one since the last change). */
-static GdkTexture *
-render (GtkWidget *widget)
-{
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  GTK_WIDGET_GET_CLASS (widget)->snapshot (widget, snapshot);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-/* The pixel at (@x, @y) as 0xAARRGGBB. */
-static guint32
-pixel_at (GdkTexture *texture,
-          double      x,
-          double      y)
-{
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  g_autofree guchar *data = g_malloc ((gsize) width * height * 4);
-  int px = (int) floor (x), py = (int) floor (y);
-  const guchar *p;
-
-  g_assert_cmpint (px, >=, 0);
-  g_assert_cmpint (py, >=, 0);
-  g_assert_cmpint (px, <, width);
-  g_assert_cmpint (py, <, height);
-
-  /* GDK_MEMORY_DEFAULT: B, G, R, A bytes, premultiplied. */
-  gdk_texture_download (texture, data, (gsize) width * 4);
-  p = data + ((gsize) py * width + px) * 4;
-  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
 }
 
 /* The widget point of the graph point (@gx, @gy). */
@@ -264,7 +210,7 @@ test_visible_set (Fixture       *fixture,
    * the 4 columns and 5 rows that fit in 800 x 600. */
   troupe_canvas_view_set_zoom (view, 1.0);
   troupe_canvas_view_set_offset (view, 10, 10);
-  texture = render (GTK_WIDGET (fixture->canvas));
+  texture = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   expected = count_visible (fixture);
   g_assert_cmpuint (expected, ==, 4 * 5);
   g_assert_cmpuint (fixture->canvas->n_drawn_cards, ==, expected);
@@ -275,25 +221,25 @@ test_visible_set (Fixture       *fixture,
   /* What is drawn is what the model says: the red stripe of s-0-0 and
    * the blue one of s-0-1. */
   stripe_point (fixture, 0, 0, &wx, &wy);
-  g_assert_cmphex (pixel_at (texture, wx, wy), ==, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (texture, wx, wy), ==, RED);
   stripe_point (fixture, SPACING_X, 0, &wx, &wy);
-  g_assert_cmphex (pixel_at (texture, wx, wy), ==, BLUE);
+  g_assert_cmphex (troupe_app_test_pixel_at (texture, wx, wy), ==, BLUE);
 
   /* Panned to the middle of the graph, with cards cut by every side:
    * columns 9 to 13 and rows 14 to 19, still only what touches the widget. */
   troupe_canvas_view_set_offset (view, -2350, -1750);
   g_clear_object (&texture);
-  texture = render (GTK_WIDGET (fixture->canvas));
+  texture = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   expected = count_visible (fixture);
   g_assert_cmpuint (expected, ==, 5 * 6);
   g_assert_cmpuint (fixture->canvas->n_drawn_cards, ==, expected);
   stripe_point (fixture, 10 * SPACING_X, 15 * SPACING_Y, &wx, &wy);
-  g_assert_cmphex (pixel_at (texture, wx, wy), ==, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (texture, wx, wy), ==, RED);
 
   /* Off the graph: nothing. */
   troupe_canvas_view_set_offset (view, 100000, 100000);
   g_clear_object (&texture);
-  texture = render (GTK_WIDGET (fixture->canvas));
+  texture = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->n_drawn_cards, ==, 0);
   g_assert_cmpuint (fixture->canvas->n_drawn_cells, ==, 0);
 
@@ -310,9 +256,10 @@ test_visible_set (Fixture       *fixture,
     my = (c[0].y + 3 * c[1].y + 3 * c[2].y + c[3].y) / 8;
     troupe_canvas_view_set_offset (view, 400 - mx, 300 - my);
     g_clear_object (&texture);
-    texture = render (GTK_WIDGET (fixture->canvas));
+    texture = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
     g_assert_cmpuint (fixture->canvas->n_drawn_cards, ==, 0);
-    g_assert_cmphex (pixel_at (texture, 400, 300), !=, pixel_at (texture, 10, 10));
+    g_assert_cmphex (troupe_app_test_pixel_at (texture, 400, 300), !=,
+                     troupe_app_test_pixel_at (texture, 10, 10));
   }
 }
 
@@ -329,48 +276,48 @@ test_cache (Fixture       *fixture,
 
   troupe_canvas_view_set_zoom (view, 1.0);
   troupe_canvas_view_set_offset (view, 10, 10);
-  before = render (GTK_WIDGET (fixture->canvas));
+  before = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
 
   /* A steady frame draws no card anew. */
   recorded = fixture->canvas->n_recorded_cards;
   g_clear_object (&before);
-  before = render (GTK_WIDGET (fixture->canvas));
+  before = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->n_recorded_cards, ==, recorded);
   stripe_point (fixture, 0, SPACING_Y, &wx, &wy);
-  g_assert_cmphex (pixel_at (before, wx, wy), ==, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (before, wx, wy), ==, RED);
 
   /* One step's agent changes: that card, and only that one, is drawn
    * again, in its new colour; its neighbour keeps its own. */
   troupe_step_set_agent (step, "blue");
-  after = render (GTK_WIDGET (fixture->canvas));
+  after = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->n_recorded_cards, ==, recorded + 1);
-  g_assert_cmphex (pixel_at (after, wx, wy), ==, BLUE);
+  g_assert_cmphex (troupe_app_test_pixel_at (after, wx, wy), ==, BLUE);
   stripe_point (fixture, 0, 0, &nx, &ny);
-  g_assert_cmphex (pixel_at (after, nx, ny), ==, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (after, nx, ny), ==, RED);
 
   /* A move draws nothing anew: the card's node is placed elsewhere. */
   recorded = fixture->canvas->n_recorded_cards;
   troupe_step_set_position (step, 8, SPACING_Y + 16);
   g_clear_object (&after);
-  after = render (GTK_WIDGET (fixture->canvas));
+  after = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->n_recorded_cards, ==, recorded);
   stripe_point (fixture, 8, SPACING_Y + 16, &wx, &wy);
-  g_assert_cmphex (pixel_at (after, wx, wy), ==, BLUE);
+  g_assert_cmphex (troupe_app_test_pixel_at (after, wx, wy), ==, BLUE);
 
   /* An agent's colour is the workflow's: every card is drawn again, and
    * shows it. */
   troupe_agent_set_color (troupe_workflow_lookup_agent (fixture->workflow, "red"), "#33d17a");
   g_clear_object (&after);
-  after = render (GTK_WIDGET (fixture->canvas));
+  after = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->n_recorded_cards, ==, recorded + fixture->canvas->n_drawn_cards);
-  g_assert_cmphex (pixel_at (after, nx, ny), ==, GREEN);
-  g_assert_cmphex (pixel_at (after, wx, wy), ==, BLUE);
+  g_assert_cmphex (troupe_app_test_pixel_at (after, nx, ny), ==, GREEN);
+  g_assert_cmphex (troupe_app_test_pixel_at (after, wx, wy), ==, BLUE);
 
   /* A rename shows at once too. */
   recorded = fixture->canvas->n_recorded_cards;
   g_assert_true (troupe_document_rename_step (fixture->document, "s-0-0", "first", NULL));
   g_clear_object (&after);
-  after = render (GTK_WIDGET (fixture->canvas));
+  after = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->n_recorded_cards, >, recorded);
 }
 
@@ -386,10 +333,10 @@ test_level_of_detail (Fixture       *fixture,
   /* In full, the middle of a card is the card's background... */
   troupe_canvas_view_set_zoom (view, 1.0);
   troupe_canvas_view_set_offset (view, 10, 10);
-  full = render (GTK_WIDGET (fixture->canvas));
+  full = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->drawn_detail, ==, DETAIL_FULL);
   to_widget (fixture, TROUPE_CARD_WIDTH - 20, TROUPE_CARD_HEIGHT - 8, &wx, &wy);
-  g_assert_cmphex (pixel_at (full, wx, wy), !=, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (full, wx, wy), !=, RED);
 
   /* ...zoomed out until the text would be a few pixels high, the whole
    * card is its agent's colour. */
@@ -397,18 +344,18 @@ test_level_of_detail (Fixture       *fixture,
   g_assert_cmpfloat (fixture->canvas->lod_zoom, <, 0.5);
   troupe_canvas_view_set_zoom (view, fixture->canvas->lod_zoom * 0.9);
   troupe_canvas_view_set_offset (view, 10, 10);
-  low = render (GTK_WIDGET (fixture->canvas));
+  low = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->drawn_detail, ==, DETAIL_LOW);
   g_assert_cmpuint (fixture->canvas->n_drawn_cards, ==, count_visible (fixture));
   to_widget (fixture, TROUPE_CARD_WIDTH / 2, TROUPE_CARD_HEIGHT / 2, &wx, &wy);
-  g_assert_cmphex (pixel_at (low, wx, wy), ==, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (low, wx, wy), ==, RED);
   to_widget (fixture, SPACING_X + TROUPE_CARD_WIDTH / 2, TROUPE_CARD_HEIGHT / 2, &wx, &wy);
-  g_assert_cmphex (pixel_at (low, wx, wy), ==, BLUE);
+  g_assert_cmphex (troupe_app_test_pixel_at (low, wx, wy), ==, BLUE);
 
   /* Just above the threshold, the text is back. */
   troupe_canvas_view_set_zoom (view, fixture->canvas->lod_zoom * 1.1);
   g_clear_object (&full);
-  full = render (GTK_WIDGET (fixture->canvas));
+  full = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   g_assert_cmpuint (fixture->canvas->drawn_detail, ==, DETAIL_FULL);
 }
 
@@ -431,9 +378,9 @@ test_drawing_order (Fixture       *fixture,
    * if it is on top. */
   troupe_step_set_position (troupe_workflow_lookup_step (fixture->workflow, "s-0-1"), 500, 200);
   troupe_step_set_position (troupe_workflow_lookup_step (fixture->workflow, "s-5-0"), 500 + 4, 200);
-  texture = render (GTK_WIDGET (fixture->canvas));
+  texture = troupe_app_test_render_now (GTK_WIDGET (fixture->canvas));
   stripe_point (fixture, 504, 200, &wx, &wy);
-  g_assert_cmphex (pixel_at (texture, wx, wy), ==, RED);
+  g_assert_cmphex (troupe_app_test_pixel_at (texture, wx, wy), ==, RED);
   g_assert_cmpint (troupe_canvas_view_hit_test (view, fixture->workflow, wx, wy, &top), ==, TROUPE_CANVAS_HIT_CARD);
   g_assert_cmpstr (troupe_step_get_id (top), ==, "s-5-0");
 }
@@ -525,6 +472,14 @@ drawn_at_model (Fixture *fixture)
   return TRUE;
 }
 
+static gboolean
+motion_done_cb (gpointer data)
+{
+  Fixture *fixture = data;
+
+  return !_troupe_canvas_is_moving (fixture->canvas) && fixture->canvas->motion_restart_id == 0;
+}
+
 /* Runs the main loop until the cards stop gliding, for at most two
  * seconds; returns how many frames were drawn meanwhile. */
 static guint
@@ -532,13 +487,8 @@ wait_for_motion (Fixture *fixture)
 {
   GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (fixture->canvas));
   gint64 first = gdk_frame_clock_get_frame_counter (clock);
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (2000, timeout_cb, &timed_out);
 
-  while ((_troupe_canvas_is_moving (fixture->canvas) || fixture->canvas->motion_restart_id != 0) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  g_assert_false (timed_out);
-  g_source_remove (id);
+  troupe_app_test_wait_until (motion_done_cb, fixture, 2);
   return (guint) (gdk_frame_clock_get_frame_counter (clock) - first);
 }
 
@@ -689,12 +639,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* The canvas is rendered with cairo (GSK_RENDERER=cairo); without this,
-   * GDK still loads the GL driver under Xvfb, whose allocations the leak
-   * checker then reports from an unloaded module. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  troupe_app_test_init (&argc, &argv);
 
   g_test_add ("/troupe/app/canvas/visible-set", Fixture, NULL,
               fixture_set_up, test_visible_set, fixture_tear_down);

@@ -10,32 +10,27 @@
 #include <gtk/gtk.h>
 #include <math.h>
 
+#include "troupe-app-test-util.h"
 #include "troupe-chart.h"
 
 #define WIDTH  480
 #define HEIGHT 320
 
+typedef struct
+{
+  TroupeChart *chart;
+  const char  *description;
+} DescriptionWait;
+
 static gboolean
-timeout_cb (gpointer data)
+has_description_cb (gpointer data)
 {
-  gboolean *timed_out = data;
+  DescriptionWait *wait = data;
+  g_autofree char *mismatch = NULL;
 
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets the main loop run until @widget is mapped, allocated and drawn. */
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (200, timeout_cb, &timed_out);
-
-  while (!timed_out || !gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) <= 0)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
+  mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (wait->chart),
+                                                 GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, wait->description);
+  return mismatch == NULL;
 }
 
 /* A chart shown in a window of its own, at WIDTH × HEIGHT. */
@@ -50,42 +45,6 @@ chart_in_window (GtkWindow **window)
   gtk_window_set_child (*window, chart);
   gtk_window_present (*window);
   return TROUPE_CHART (chart);
-}
-
-static void
-close_window (GtkWindow *window)
-{
-  gtk_window_destroy (window);
-  g_assert_finalize_object (window);
-}
-
-static guchar *
-download (GdkTexture *texture)
-{
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  guchar *data = g_malloc ((gsize) width * height * 4);
-
-  gdk_texture_download (texture, data, (gsize) width * 4);
-  return data;
-}
-
-/* The pixel at (@x, @y) as 0xAARRGGBB (GDK_MEMORY_DEFAULT is B, G, R, A). */
-static guint32
-pixel_at (GdkTexture   *texture,
-          const guchar *data,
-          int           x,
-          int           y)
-{
-  const guchar *p;
-
-  g_assert_cmpint (x, >=, 0);
-  g_assert_cmpint (y, >=, 0);
-  g_assert_cmpint (x, <, gdk_texture_get_width (texture));
-  g_assert_cmpint (y, <, gdk_texture_get_height (texture));
-
-  p = data + ((gsize) y * gdk_texture_get_width (texture) + x) * 4;
-  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
 }
 
 static gboolean
@@ -115,21 +74,10 @@ has_pixel_near (GdkTexture   *texture,
 
         if (px < 0 || py < 0 || px >= gdk_texture_get_width (texture) || py >= gdk_texture_get_height (texture))
           continue;
-        if (is_close_to (pixel_at (texture, data, px, py), want, 40))
+        if (is_close_to (troupe_app_test_pixel_in (texture, data, px, py), want, 40))
           return TRUE;
       }
   return FALSE;
-}
-
-static void
-save_for_people (GdkTexture *texture,
-                 const char *name)
-{
-  g_autofree char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
-
-  /* Kept in the temporary folder for a person to look at. */
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("rendered %s", path);
 }
 
 static void
@@ -201,7 +149,7 @@ test_mapping (void)
   s = troupe_chart_add_series (chart, "Mean reward", NULL);
   for (int epoch = 1; epoch <= 40; epoch++)
     troupe_chart_append (chart, s, epoch, 0.93 * epoch / 40.0);
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
 
   troupe_chart_get_x_axis (chart, &xmin, &xmax, &xstep);
   troupe_chart_get_y_axis (chart, &ymin, &ymax, &ystep);
@@ -250,7 +198,7 @@ test_mapping (void)
   g_assert_cmpfloat (ymin, <=, -3.0);
   g_assert_cmpfloat (ymax, >=, 3.0);
 
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 static void
@@ -271,7 +219,7 @@ test_hover (void)
       troupe_chart_append_with_spread (chart, reward, epoch, epoch * 0.1, 0.05);
       troupe_chart_append (chart, success, epoch, epoch >= 5 ? 1.0 : 0.0);
     }
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
 
   g_assert_null (troupe_chart_dup_hover_text (chart));
 
@@ -296,9 +244,6 @@ test_hover (void)
   /* The overlay is drawn: the guide's column differs from the plain chart. */
   {
     g_autoptr(GdkTexture) plain = NULL;
-    GtkSnapshot *snapshot = gtk_snapshot_new ();
-    g_autoptr(GskRenderNode) node = NULL;
-    g_autoptr(GskRenderer) renderer = gsk_cairo_renderer_new ();
     g_autoptr(GdkTexture) hovered = NULL;
     g_autofree guchar *a = NULL;
     g_autofree guchar *b = NULL;
@@ -309,18 +254,15 @@ test_hover (void)
 
     plain = troupe_chart_render_texture (chart, width, height, NULL);
     /* What the widget draws on screen, overlay included. */
-    GTK_WIDGET_GET_CLASS (chart)->snapshot (GTK_WIDGET (chart), snapshot);
-    node = gtk_snapshot_free_to_node (snapshot);
-    g_assert_true (gsk_renderer_realize (renderer, NULL, NULL));
-    hovered = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-    gsk_renderer_unrealize (renderer);
-    save_for_people (hovered, "troupe-chart-hover.png");
+    hovered = troupe_app_test_render_now (GTK_WIDGET (chart));
+    troupe_app_test_save_png (hovered, "troupe-chart-hover.png");
 
-    a = download (plain);
-    b = download (hovered);
+    a = troupe_app_test_download (plain);
+    b = troupe_app_test_download (hovered);
     troupe_chart_value_to_widget (chart, 7, 0.15, &gx, &gy);
     for (int dx = -1; dx <= 1; dx++)
-      differs |= pixel_at (plain, a, (int) gx + dx, (int) gy) != pixel_at (hovered, b, (int) gx + dx, (int) gy);
+      differs |= troupe_app_test_pixel_in (plain, a, (int) gx + dx, (int) gy)
+                 != troupe_app_test_pixel_in (hovered, b, (int) gx + dx, (int) gy);
     g_assert_true (differs);
   }
 
@@ -340,7 +282,7 @@ test_hover (void)
   troupe_chart_hover (chart, 100, 100);
   g_assert_null (troupe_chart_dup_hover_text (chart));
 
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 static void
@@ -365,17 +307,17 @@ test_render_pixels (void)
       troupe_chart_append_with_spread (chart, band, x, 0.8, 0.1);
     }
   troupe_chart_set_y_range (chart, 0, 1);
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
 
   /* Rendered at the widget's size, so the widget's mapping holds. */
   texture = troupe_chart_render_texture (chart, gtk_widget_get_width (GTK_WIDGET (chart)),
                                          gtk_widget_get_height (GTK_WIDGET (chart)), NULL);
   g_assert_nonnull (texture);
-  save_for_people (texture, "troupe-chart-lines.png");
-  data = download (texture);
+  troupe_app_test_save_png (texture, "troupe-chart-lines.png");
+  data = troupe_app_test_download (texture);
 
   /* The background is opaque, and the view's white in light mode. */
-  background = pixel_at (texture, data, 2, 2);
+  background = troupe_app_test_pixel_in (texture, data, 2, 2);
   g_assert_cmphex (background, ==, 0xffffffff);
 
   /* The rising line passes through (20, 0.2), (40, 0.4), (60, 0.6), below
@@ -397,8 +339,8 @@ test_render_pixels (void)
 
     troupe_chart_value_to_widget (chart, 20, 0.86, &bx, &by);
     troupe_chart_value_to_widget (chart, 20, 0.95, &ox, &oy);
-    inside = pixel_at (texture, data, (int) bx, (int) by);
-    outside = pixel_at (texture, data, (int) ox, (int) oy);
+    inside = troupe_app_test_pixel_in (texture, data, (int) bx, (int) by);
+    outside = troupe_app_test_pixel_in (texture, data, (int) ox, (int) oy);
     /* A tint of blue: more blue than red, lighter than the line. */
     g_assert_cmpuint (inside & 0xff, >, (inside >> 16) & 0xff);
     g_assert_cmpuint ((inside >> 16) & 0xff, >, 100);
@@ -406,7 +348,7 @@ test_render_pixels (void)
   }
 
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 static void
@@ -428,17 +370,17 @@ test_dark_mode (void)
   troupe_chart_append (chart, s, 1, 1);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
   light = troupe_chart_render_texture (chart, WIDTH, HEIGHT, NULL);
-  light_data = download (light);
-  light_bg = pixel_at (light, light_data, 3, 3);
+  light_data = troupe_app_test_download (light);
+  light_bg = troupe_app_test_pixel_in (light, light_data, 3, 3);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
   dark = troupe_chart_render_texture (chart, WIDTH, HEIGHT, NULL);
-  save_for_people (dark, "troupe-chart-dark.png");
-  dark_data = download (dark);
-  dark_bg = pixel_at (dark, dark_data, 3, 3);
+  troupe_app_test_save_png (dark, "troupe-chart-dark.png");
+  dark_data = troupe_app_test_download (dark);
+  dark_bg = troupe_app_test_pixel_in (dark, dark_data, 3, 3);
 
   /* Light on white, dark on a dark grey; both opaque. */
   g_assert_cmphex (light_bg >> 24, ==, 0xff);
@@ -448,7 +390,7 @@ test_dark_mode (void)
   g_assert_cmpuint (light_bg & 0xff, >, 0xd0);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 static void
@@ -531,22 +473,22 @@ test_stacked (void)
   summary = troupe_chart_dup_summary (chart);
   g_assert_cmpstr (summary, ==, "Agent choices: Agent0 0%, Agent1 0%, Agent2 0% at Epoch 5");
 
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
   texture = troupe_chart_render_texture (chart, gtk_widget_get_width (GTK_WIDGET (chart)),
                                          gtk_widget_get_height (GTK_WIDGET (chart)), NULL);
-  save_for_people (texture, "troupe-chart-stacked.png");
-  data = download (texture);
+  troupe_app_test_save_png (texture, "troupe-chart-stacked.png");
+  data = troupe_app_test_download (texture);
   {
     double wx, wy;
 
     /* At epoch 3 the red layer holds 0..4/32 and the green 4/32..30/32. */
     troupe_chart_value_to_widget (chart, 3, 2.0 / 32, &wx, &wy);
-    g_assert_cmpuint ((pixel_at (texture, data, (int) wx, (int) wy) >> 16) & 0xff, >, 200);
+    g_assert_cmpuint ((troupe_app_test_pixel_in (texture, data, (int) wx, (int) wy) >> 16) & 0xff, >, 200);
     troupe_chart_value_to_widget (chart, 3, 0.5, &wx, &wy);
-    g_assert_cmpuint ((pixel_at (texture, data, (int) wx, (int) wy) >> 8) & 0xff, >, 100);
-    g_assert_cmpuint ((pixel_at (texture, data, (int) wx, (int) wy) >> 16) & 0xff, <, 100);
+    g_assert_cmpuint ((troupe_app_test_pixel_in (texture, data, (int) wx, (int) wy) >> 8) & 0xff, >, 100);
+    g_assert_cmpuint ((troupe_app_test_pixel_in (texture, data, (int) wx, (int) wy) >> 16) & 0xff, <, 100);
     troupe_chart_value_to_widget (chart, 3, 31.0 / 32, &wx, &wy);
-    g_assert_cmpuint (pixel_at (texture, data, (int) wx, (int) wy) & 0xff, >, 200);
+    g_assert_cmpuint (troupe_app_test_pixel_in (texture, data, (int) wx, (int) wy) & 0xff, >, 200);
   }
 
   /* Absolute counts: the layers sum to each epoch's total. */
@@ -563,7 +505,7 @@ test_stacked (void)
   troupe_chart_set_mode (chart, TROUPE_CHART_MODE_LINES);
   g_assert_false (troupe_chart_get_stacked_layer (chart, 0, 0, NULL, NULL));
 
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 static void
@@ -590,33 +532,22 @@ test_summary (void)
 
   /* The accessible description follows, shortly after the last point. */
   {
-    gboolean timed_out = FALSE;
-    guint id = g_timeout_add_seconds (5, timeout_cb, &timed_out);
-    char *mismatch;
+    DescriptionWait wait = { chart, summary };
 
-    while ((mismatch = gtk_test_accessible_check_property (GTK_ACCESSIBLE (chart),
-                                                           GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,
-                                                           summary)) != NULL && !timed_out)
-      {
-        g_free (mismatch);
-        g_main_context_iteration (NULL, TRUE);
-      }
-    g_free (mismatch);
-    if (!timed_out)
-      g_source_remove (id);
+    troupe_app_test_wait_until (has_description_cb, &wait, 5);
     gtk_test_accessible_assert_property (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, summary);
     gtk_test_accessible_assert_property (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_PROPERTY_LABEL, "Training");
     gtk_test_accessible_assert_role (GTK_ACCESSIBLE (chart), GTK_ACCESSIBLE_ROLE_IMG);
   }
 
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 static void
 test_save_png (void)
 {
   g_autoptr(TroupeChart) chart = g_object_ref_sink (TROUPE_CHART (troupe_chart_new ()));
-  g_autofree char *dir = g_dir_make_tmp ("troupe-chart-XXXXXX", NULL);
+  g_autofree char *dir = troupe_app_test_make_tmp_dir ("troupe-chart-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "chart.png", NULL);
   g_autoptr(GdkTexture) loaded = NULL;
   g_autoptr(GError) error = NULL;
@@ -661,7 +592,7 @@ test_many_points (void)
 
   troupe_chart_set_title (chart, "Many");
   s = troupe_chart_add_series (chart, "Noise", NULL);
-  wait_for_frames (GTK_WIDGET (chart));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
 
   start = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
@@ -677,21 +608,17 @@ test_many_points (void)
   /* Generous bounds (sanitizers, a loaded machine); typically 10× less. */
   g_assert_cmpint (rendered - appended, <, 1000 * G_TIME_SPAN_MILLISECOND);
 
-  close_window (window);
+  troupe_app_test_close_window (window);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  /* Rendered with cairo (GSK_RENDERER=cairo); without this, GDK still
-   * loads the GL driver under Xvfb. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
   /* The test's own accessibility backend, which records the properties
    * (the suite's GTK_A11Y=none would give widgets no context at all). */
   g_setenv ("GTK_A11Y", "test", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  troupe_app_test_init (&argc, &argv);
 
   g_test_add_func ("/troupe/app/chart/nice-ticks", test_nice_ticks);
   g_test_add_func ("/troupe/app/chart/mapping", test_mapping);

@@ -10,7 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "troupe-export-dialog.h"
-#include "troupe-window.h"
+#include "troupe-app-test-util.h"
 
 /* This file builds two programs. test-app-export-chooser runs only the
  * tests that open the file chooser: GTK's fallback chooser registers so
@@ -41,80 +41,6 @@ __lsan_default_suppressions (void)
 static const gboolean file_chooser_program = FALSE;
 #endif
 
-static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-count_cb (guint *count)
-{
-  (*count)++;
-}
-
-/* Runs the main loop until *@count reaches @want or @seconds pass. */
-static void
-wait_for_count (guint *count,
-                guint  want,
-                guint  seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
-
-  while (*count < want && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_cmpuint (*count, >=, want);
-}
-
-/* Runs the main loop until the dialog's preview or export is done. */
-static void
-wait_until_idle (TroupeExportDialog *dialog)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (60, timeout_cb, &timed_out);
-
-  while (troupe_export_dialog_get_busy (dialog) && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-  g_assert_false (troupe_export_dialog_get_busy (dialog));
-}
-
-static TroupeWindow *
-open_window (const char *path)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  TroupeWindow *window = troupe_window_new (NULL);
-
-  /* The test holds its own reference, to check the window is finalized. */
-  g_object_ref_sink (window);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (troupe_window_open_file (window, file));
-  return window;
-}
-
-static TroupeWindow *
-open_example (void)
-{
-  g_autofree char *path = g_build_filename (g_getenv ("TROUPE_SOURCE_ROOT"), "examples",
-                                            "architect-engineer-qa.yaml", NULL);
-
-  return open_window (path);
-}
-
-static void
-close_window (TroupeWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-}
-
 /* The first GtkLabel under @widget that shows @text, or NULL. */
 static GtkWidget *
 find_label (GtkWidget  *widget,
@@ -134,24 +60,24 @@ find_label (GtkWidget  *widget,
   return NULL;
 }
 
-/* The one toplevel of @type, or NULL. */
-static GtkWidget *
-find_toplevel (GType type)
+static gboolean
+is_idle_cb (gpointer data)
 {
-  GListModel *toplevels = gtk_window_get_toplevels ();
-  GtkWidget *found = NULL;
+  return !troupe_export_dialog_get_busy (data);
+}
 
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+/* Runs the main loop until the dialog's preview or export is done. */
+static void
+wait_until_idle (TroupeExportDialog *dialog)
+{
+  troupe_app_test_wait_until (is_idle_cb, dialog, 60);
+  g_assert_false (troupe_export_dialog_get_busy (dialog));
+}
 
-      if (G_TYPE_CHECK_INSTANCE_TYPE (item, type))
-        {
-          g_assert_null (found);
-          found = GTK_WIDGET (item);
-        }
-    }
-  return found;
+static gboolean
+is_null_cb (gpointer data)
+{
+  return *(gpointer *) data == NULL;
 }
 
 /* Drops the test's reference to @dialog, which must be closed, and waits
@@ -161,16 +87,10 @@ static void
 wait_for_finalize (TroupeExportDialog *dialog)
 {
   gpointer weak = dialog;
-  gboolean timed_out = FALSE;
-  guint id;
 
   g_object_add_weak_pointer (G_OBJECT (dialog), &weak);
   g_object_unref (dialog);
-  id = g_timeout_add_seconds (60, timeout_cb, &timed_out);
-  while (weak != NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
+  troupe_app_test_wait_until (is_null_cb, &weak, 60);
   g_assert_null (weak);
 }
 
@@ -253,32 +173,13 @@ list_dir (const char *dir)
   return g_strjoinv (" ", (char **) names->pdata);
 }
 
-static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-
-  if (d != NULL)
-    {
-      const char *name;
-
-      while ((name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree char *child = g_build_filename (path, name, NULL);
-
-          remove_tree (child);
-        }
-    }
-  g_assert_cmpint (g_remove (path), ==, 0);
-}
-
 /* The template builds (it uses nothing newer than GTK 4.8 and libadwaita
  * 1.2), the first preview is the engine's DOT, and the suggested name is
  * the workflow's with the format's extension. */
 static void
 test_dialog (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeExportDialog *dialog = new_dialog (window);
   g_autoptr(GBytes) dot = engine_export (window, TROUPE_FILE_FORMAT_DOT);
   g_autofree char *name = NULL;
@@ -301,7 +202,7 @@ test_dialog (void)
   g_clear_pointer (&name, g_free);
 
   /* The format is a property that notifies only on change. */
-  g_signal_connect_swapped (dialog, "notify::format", G_CALLBACK (count_cb), &notified);
+  g_signal_connect_swapped (dialog, "notify::format", G_CALLBACK (troupe_app_test_count_cb), &notified);
   troupe_export_dialog_set_format (dialog, TROUPE_FILE_FORMAT_MERMAID);
   troupe_export_dialog_set_format (dialog, TROUPE_FILE_FORMAT_MERMAID);
   g_assert_cmpuint (notified, ==, 1);
@@ -318,25 +219,7 @@ test_dialog (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   wait_for_finalize (dialog);
-  close_window (window);
-}
-
-static GtkWidget *
-find_widget (GtkWidget *widget,
-             GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_widget (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* A text export too long to show shows its beginning, cut between two
@@ -344,13 +227,13 @@ find_widget (GtkWidget *widget,
 static void
 test_long_preview (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-export-XXXXXX", &error);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-export-XXXXXX");
   g_autofree char *path = g_build_filename (tmpdir, "long.yaml", NULL);
   g_autoptr(GString) yaml = g_string_new ("troupe: 1\nsteps:\n");
   TroupeWindow *window;
   TroupeExportDialog *dialog;
   g_autoptr(GBytes) expected = NULL;
+  GtkWidget *view;
   GtkTextBuffer *buffer;
   GtkTextIter start, end;
   g_autofree char *shown = NULL;
@@ -370,7 +253,7 @@ test_long_preview (void)
     g_string_append_printf (yaml, "    s%u: [0, %u]\n", i, i * 100);
   g_assert_true (g_file_set_contents (path, yaml->str, (gssize) yaml->len, NULL));
 
-  window = open_window (path);
+  window = troupe_app_test_open_window (path);
   dialog = new_dialog (window);
   expected = engine_export (window, TROUPE_FILE_FORMAT_JSON);
   g_assert_cmpuint (g_bytes_get_size (expected), >, 256 * 1024);
@@ -380,7 +263,8 @@ test_long_preview (void)
   wait_until_idle (dialog);
   assert_bytes_equal (troupe_export_dialog_get_preview (dialog), expected);
 
-  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (find_widget (GTK_WIDGET (dialog), GTK_TYPE_TEXT_VIEW)));
+  view = troupe_app_test_find_descendant (GTK_WIDGET (dialog), GTK_TYPE_TEXT_VIEW);
+  buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
   gtk_text_buffer_get_bounds (buffer, &start, &end);
   shown = gtk_text_buffer_get_text (buffer, &start, &end, FALSE);
   g_assert_true (g_utf8_validate (shown, -1, NULL));
@@ -391,8 +275,8 @@ test_long_preview (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   wait_for_finalize (dialog);
-  close_window (window);
-  remove_tree (tmpdir);
+  troupe_app_test_close_window (GTK_WINDOW (window));
+  troupe_app_test_remove_tree (tmpdir);
 }
 
 static void
@@ -411,7 +295,7 @@ test_untitled_name (void)
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   wait_for_finalize (dialog);
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* Each format writes exactly the engine's bytes; a dialog that exports
@@ -432,9 +316,9 @@ test_formats (void)
     { TROUPE_FILE_FORMAT_PNG, "out.png", TRUE },
     { TROUPE_FILE_FORMAT_PNG, "again.png", FALSE },
   };
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-export-XXXXXX", &error);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-export-XXXXXX");
   g_autofree char *listing = NULL;
 
   g_assert_no_error (error);
@@ -466,7 +350,7 @@ test_formats (void)
         }
 
       /* Exporting while the preview may still render is fine too. */
-      g_signal_connect_swapped (dialog, "exported", G_CALLBACK (count_cb), &exported);
+      g_signal_connect_swapped (dialog, "exported", G_CALLBACK (troupe_app_test_count_cb), &exported);
       troupe_export_dialog_export_to_file (dialog, file);
       g_assert_true (troupe_export_dialog_get_busy (dialog));
       wait_until_idle (dialog);
@@ -490,8 +374,8 @@ test_formats (void)
   listing = list_dir (tmpdir);
   g_assert_cmpstr (listing, ==, "again.png out.dot out.json out.mmd out.png out.svg out.yaml");
 
-  remove_tree (tmpdir);
-  close_window (window);
+  troupe_app_test_remove_tree (tmpdir);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* A write that fails shows the engine's message in the dialog, which stays
@@ -500,11 +384,11 @@ test_formats (void)
 static void
 test_write_fails (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeExportDialog *dialog = new_dialog (window);
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-export-XXXXXX", &error);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-export-XXXXXX");
   g_autofree char *folder = g_build_filename (tmpdir, "taken", NULL);
   g_autofree char *inside = g_build_filename (folder, "keep.txt", NULL);
   g_autofree char *plain = g_build_filename (tmpdir, "plain.txt", NULL);
@@ -523,7 +407,7 @@ test_write_fails (void)
   g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
   g_assert_true (g_file_set_contents (inside, "keep me", -1, NULL));
   g_assert_true (g_file_set_contents (plain, "plain", -1, NULL));
-  g_signal_connect_swapped (dialog, "exported", G_CALLBACK (count_cb), &exported);
+  g_signal_connect_swapped (dialog, "exported", G_CALLBACK (troupe_app_test_count_cb), &exported);
   troupe_export_dialog_set_format (dialog, TROUPE_FILE_FORMAT_SVG);
   wait_until_idle (dialog);
 
@@ -567,8 +451,16 @@ test_write_fails (void)
   assert_bytes_equal (written, expected);
   wait_for_finalize (dialog);
 
-  remove_tree (tmpdir);
-  close_window (window);
+  troupe_app_test_remove_tree (tmpdir);
+  troupe_app_test_close_window (GTK_WINDOW (window));
+}
+
+static gboolean
+has_text_cb (gpointer data)
+{
+  char **text = data;
+
+  return *text != NULL;
 }
 
 static void
@@ -588,14 +480,9 @@ static char *
 read_clipboard (GtkWidget *widget)
 {
   char *text = NULL;
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (10, timeout_cb, &timed_out);
 
   gdk_clipboard_read_text_async (gtk_widget_get_clipboard (widget), NULL, read_text_cb, &text);
-  while (text == NULL && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
+  troupe_app_test_wait_until (has_text_cb, &text, 10);
   g_assert_nonnull (text);
   return text;
 }
@@ -603,7 +490,7 @@ read_clipboard (GtkWidget *widget)
 static void
 test_copy_mermaid (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeWorkflow *workflow = troupe_document_get_workflow (troupe_window_get_document (window));
   g_autofree char *expected = troupe_workflow_to_mermaid (workflow);
   g_autofree char *text = NULL;
@@ -615,18 +502,18 @@ test_copy_mermaid (void)
   g_assert_nonnull (find_label (GTK_WIDGET (window), "Copied as Mermaid"));
   g_assert_true (g_str_has_prefix (text, "flowchart TB\n"));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* win.export opens the dialog, modal over the window, on its document. */
 static void
 test_export_action (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeExportDialog *dialog;
 
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.export", NULL));
-  dialog = TROUPE_EXPORT_DIALOG (find_toplevel (TROUPE_TYPE_EXPORT_DIALOG));
+  dialog = TROUPE_EXPORT_DIALOG (troupe_app_test_find_toplevel (TROUPE_TYPE_EXPORT_DIALOG));
   g_assert_nonnull (dialog);
   g_object_ref (dialog);
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (dialog)) == GTK_WINDOW (window));
@@ -639,7 +526,24 @@ test_export_action (void)
   g_assert_false (gtk_widget_get_visible (GTK_WIDGET (dialog)));
   wait_for_finalize (dialog);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
+}
+
+typedef struct
+{
+  GtkWidget *chooser;
+  GFile     *folder;
+} ChooserWait;
+
+static gboolean
+chooser_ready_cb (gpointer data)
+{
+  ChooserWait *wait = data;
+
+  if (!gtk_widget_get_mapped (wait->chooser))
+    return FALSE;
+  wait->folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (wait->chooser));
+  return wait->folder != NULL;
 }
 
 /* Runs the main loop until @chooser is on screen and has read its
@@ -647,19 +551,12 @@ test_export_action (void)
 static GFile *
 wait_for_chooser (GtkWidget *chooser)
 {
-  GFile *folder = NULL;
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (10, timeout_cb, &timed_out);
+  ChooserWait wait = { chooser, NULL };
 
-  while ((!gtk_widget_get_mapped (chooser) ||
-          (folder = gtk_file_chooser_get_current_folder (GTK_FILE_CHOOSER (chooser))) == NULL) &&
-         !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
+  troupe_app_test_wait_until (chooser_ready_cb, &wait, 10);
   g_assert_true (gtk_widget_get_mapped (chooser));
-  g_assert_nonnull (folder);
-  return folder;
+  g_assert_nonnull (wait.folder);
+  return wait.folder;
 }
 
 /* Export… asks for a file, suggesting the workflow's name and folder, and
@@ -668,10 +565,10 @@ wait_for_chooser (GtkWidget *chooser)
 static void
 test_file_chooser (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeExportDialog *dialog = new_dialog (window);
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-export-XXXXXX", &error);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-export-XXXXXX");
   g_autofree char *chosen = g_build_filename (tmpdir, "chosen.mmd", NULL);
   g_autofree char *examples = g_build_filename (g_getenv ("TROUPE_SOURCE_ROOT"), "examples", NULL);
   g_autofree char *name = NULL;
@@ -686,11 +583,11 @@ test_file_chooser (void)
   g_assert_no_error (error);
   troupe_export_dialog_set_format (dialog, TROUPE_FILE_FORMAT_MERMAID);
   wait_until_idle (dialog);
-  g_signal_connect_swapped (dialog, "exported", G_CALLBACK (count_cb), &exported);
+  g_signal_connect_swapped (dialog, "exported", G_CALLBACK (troupe_app_test_count_cb), &exported);
 
-  g_assert_null (find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  g_assert_null (troupe_app_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file", NULL));
-  chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  chooser = troupe_app_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
   g_assert_nonnull (chooser);
   g_assert_true (gtk_window_get_modal (GTK_WINDOW (chooser)));
   g_assert_true (gtk_window_get_transient_for (GTK_WINDOW (chooser)) == GTK_WINDOW (dialog));
@@ -706,41 +603,41 @@ test_file_chooser (void)
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), "chosen.mmd");
   /* The chooser checks the name in the background before it answers. */
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
-  wait_for_count (&exported, 1, 30);
+  troupe_app_test_wait_for_count (&exported, 1, 30);
   g_assert_cmpuint (exported, ==, 1);
   written = read_bytes (chosen);
   assert_bytes_equal (written, expected);
   wait_for_finalize (dialog);
 
-  remove_tree (tmpdir);
-  close_window (window);
+  troupe_app_test_remove_tree (tmpdir);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* Cancelling the chooser writes nothing and leaves the dialog open. */
 static void
 test_file_chooser_cancel (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeExportDialog *dialog = new_dialog (window);
   g_autoptr(GFile) folder = NULL;
   GtkWidget *chooser;
   guint exported = 0;
 
   wait_until_idle (dialog);
-  g_signal_connect_swapped (dialog, "exported", G_CALLBACK (count_cb), &exported);
+  g_signal_connect_swapped (dialog, "exported", G_CALLBACK (troupe_app_test_count_cb), &exported);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (dialog), "export.choose-file", NULL));
-  chooser = find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
+  chooser = troupe_app_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG);
   g_assert_nonnull (chooser);
   folder = wait_for_chooser (chooser);
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_CANCEL);
-  g_assert_null (find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
+  g_assert_null (troupe_app_test_find_toplevel (GTK_TYPE_FILE_CHOOSER_DIALOG));
   g_assert_false (troupe_export_dialog_get_busy (dialog));
   g_assert_cmpuint (exported, ==, 0);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (dialog)));
 
   gtk_window_destroy (GTK_WINDOW (dialog));
   wait_for_finalize (dialog);
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* A workflow of @n steps in layers of 10, each step needing two of the
@@ -788,12 +685,11 @@ tick_cb (gpointer data)
 static void
 test_off_main_thread (void)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-export-XXXXXX", &error);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-export-XXXXXX");
   g_autofree char *path = write_big_workflow (tmpdir, 1000);
   g_autofree char *out = g_build_filename (tmpdir, "big.svg", NULL);
   g_autoptr(GFile) out_file = g_file_new_for_path (out);
-  TroupeWindow *window = open_window (path);
+  TroupeWindow *window = troupe_app_test_open_window (path);
   TroupeExportDialog *dialog = new_dialog (window);
   Ticks ticks = { 0, 0, 0 };
   gint64 start, calls = 0, t;
@@ -827,25 +723,8 @@ test_off_main_thread (void)
   g_assert_cmpuint (ticks.count, >=, 10);
   wait_for_finalize (dialog);
 
-  remove_tree (tmpdir);
-  close_window (window);
-}
-
-static void
-pasted_cb (guint *count)
-{
-  (*count)++;
-}
-
-static void
-paste_and_wait (TroupeCanvas *canvas)
-{
-  guint pasted = 0;
-  gulong id = g_signal_connect_swapped (canvas, "pasted", G_CALLBACK (pasted_cb), &pasted);
-
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.paste", NULL));
-  wait_for_count (&pasted, 1, 10);
-  g_signal_handler_disconnect (canvas, id);
+  troupe_app_test_remove_tree (tmpdir);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
@@ -883,7 +762,7 @@ static void
 test_paste_rewrites_references (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-export-XXXXXX", &error);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-export-XXXXXX");
   g_autofree char *path = g_build_filename (tmpdir, "paste.yaml", NULL);
   TroupeWindow *window;
   TroupeDocument *document;
@@ -894,7 +773,7 @@ test_paste_rewrites_references (void)
   const char * const *command;
 
   g_assert_true (g_file_set_contents (path, paste_yaml, -1, NULL));
-  window = open_window (path);
+  window = troupe_app_test_open_window (path);
   document = troupe_window_get_document (window);
   workflow = troupe_document_get_workflow (document);
   canvas = troupe_window_get_canvas (window);
@@ -904,7 +783,7 @@ test_paste_rewrites_references (void)
   troupe_canvas_view_set_selection (view, "a");
   troupe_canvas_view_add_to_selection (view, "b");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.copy", NULL));
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   g_assert_cmpuint (troupe_workflow_get_n_steps (workflow), ==, 5);
   step = troupe_workflow_lookup_step (workflow, "b-2");
   g_assert_nonnull (step);
@@ -923,7 +802,7 @@ test_paste_rewrites_references (void)
   troupe_canvas_view_set_selection (view, "b");
   troupe_canvas_view_add_to_selection (view, "c");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.copy", NULL));
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   assert_needs (workflow, "b-3", "a");
   assert_needs (workflow, "c-2", "b-3");
   command = troupe_step_get_command (troupe_workflow_lookup_step (workflow, "c-2"));
@@ -951,7 +830,7 @@ test_paste_rewrites_references (void)
                           "  a-2:\n"
                           "    prompt: \"${steps.a.output} ${steps.a.outputs}\"\n"
                           "    needs: [a]\n");
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   g_assert_cmpuint (troupe_workflow_get_n_steps (workflow), ==, 5);
   assert_needs (workflow, "a-2", "a-3");
   g_assert_cmpstr (troupe_step_get_prompt (troupe_workflow_lookup_step (workflow, "a-2")), ==,
@@ -961,7 +840,7 @@ test_paste_rewrites_references (void)
   g_assert_true (troupe_canvas_view_is_selected (view, "a-3"));
   g_assert_true (troupe_canvas_view_is_selected (view, "a-2"));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
   g_assert_cmpint (g_remove (path), ==, 0);
   g_assert_cmpint (g_rmdir (tmpdir), ==, 0);
 }
@@ -970,11 +849,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* Rendering uses cairo (GSK_RENDERER=cairo); without this, GDK still
-   * loads the GL driver under Xvfb. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  troupe_app_test_init (&argc, &argv);
 
   if (file_chooser_program)
     {

@@ -8,81 +8,12 @@
 #include <string.h>
 #include <glib/gstdio.h>
 
-#include "troupe-window.h"
+#include "troupe-app-test-util.h"
 
 /* The inspector and the workflow panel, driven through their widgets in a
  * real window: each edit must reach the model as one command, undo and
  * redo, show in the saved file, and invalid values must be marked in place
  * with the engine's own message. */
-
-static char *
-example_path (void)
-{
-  const char *root = g_getenv ("TROUPE_SOURCE_ROOT");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "examples", "architect-engineer-qa.yaml", NULL);
-}
-
-static TroupeWindow *
-open_example (void)
-{
-  g_autofree char *path = example_path ();
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  TroupeWindow *window = troupe_window_new (NULL);
-
-  g_object_ref_sink (window);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (troupe_window_open_file (window, file));
-  return window;
-}
-
-static void
-close_window (TroupeWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Lets the main loop run until @widget is drawn at its size: a few frames
- * after it is mapped. */
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (300, timeout_cb, &timed_out);
-
-  while (!timed_out || !gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) <= 0)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-}
-
-static GdkTexture *
-render (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
 
 /* How many distinct colours the texture has: a blank panel has one or
  * two, rows of text many. */
@@ -120,21 +51,19 @@ panel_child (TroupeWorkflowPanel *panel,
   return object;
 }
 
-/* The first descendant of @widget of type @type, depth first. */
+/* The first widget of type @type in row @index of @list. */
 static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
+row_child (GtkListBox *list,
+           int         index,
+           GType       type)
 {
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-  for (GtkWidget *c = gtk_widget_get_first_child (widget); c != NULL; c = gtk_widget_get_next_sibling (c))
-    {
-      GtkWidget *found = find_descendant (c, type);
+  GtkListBoxRow *row = gtk_list_box_get_row_at_index (list, index);
+  GtkWidget *found;
 
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
+  g_assert_nonnull (row);
+  found = troupe_app_test_find_descendant (GTK_WIDGET (row), type);
+  g_assert_nonnull (found);
+  return found;
 }
 
 /* The first descendant of @widget of type @type with the style class
@@ -299,7 +228,7 @@ diagnostic_message (TroupeDocument *document,
 static void
 test_follows_selection (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
@@ -370,13 +299,13 @@ test_follows_selection (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-inspector", NULL));
   g_assert_false (adw_flap_get_reveal_flap (flap));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_edit_fields (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
@@ -499,8 +428,7 @@ test_edit_fields (void)
   g_assert_cmpstr (troupe_step_get_when_right (review), ==, "def ");
 
   /* The saved file has every change. */
-  tmpdir = g_dir_make_tmp ("troupe-inspector-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmpdir = troupe_app_test_make_tmp_dir ("troupe-inspector-XXXXXX");
   saved_path = g_build_filename (tmpdir, "edited.yaml", NULL);
   saved_file = g_file_new_for_path (saved_path);
   g_assert_true (troupe_document_save (document, saved_file, &error));
@@ -534,13 +462,13 @@ test_edit_fields (void)
 
   g_assert_cmpint (g_unlink (saved_path), ==, 0);
   g_assert_cmpint (g_rmdir (tmpdir), ==, 0);
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_kinds (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
@@ -629,13 +557,13 @@ test_kinds (void)
   g_assert_cmpint (adw_combo_row_get_selected (child (inspector, "kind_row")), ==, TROUPE_STEP_KIND_AGENT);
   g_assert_true (gtk_widget_get_visible (child (inspector, "prompt_group")));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_rename (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
@@ -690,7 +618,7 @@ test_rename (void)
   redo (document);
   g_assert_true (troupe_step_has_need (step_of (document, "send-feedback"), "qa-review"));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static guint
@@ -708,7 +636,7 @@ candidate_index (TroupeInspector *inspector,
 static void
 test_needs (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
@@ -748,7 +676,7 @@ test_needs (void)
   g_assert_cmpstr (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (gtk_list_box_get_row_at_index (needs_list, 1))),
                    ==, "review");
 
-  remove = find_descendant (GTK_WIDGET (gtk_list_box_get_row_at_index (needs_list, 0)), GTK_TYPE_BUTTON);
+  remove = row_child (needs_list, 0, GTK_TYPE_BUTTON);
   g_signal_emit_by_name (remove, "clicked");
   g_assert_false (troupe_step_has_need (address, "wait-for-feedback"));
   g_assert_true (troupe_step_has_need (address, "review"));
@@ -761,13 +689,13 @@ test_needs (void)
   redo (document);
   g_assert_true (troupe_step_has_need (address, "review"));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_diagnostics_in_place (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
@@ -800,7 +728,7 @@ test_diagnostics_in_place (void)
   /* Both prompt and prompt_file: the prompt file, which the chooser sets
    * relative to the workspace. */
   {
-    g_autofree char *example = example_path ();
+    g_autofree char *example = troupe_app_test_example_path ();
     g_autofree char *folder = g_path_get_dirname (example);
     g_autofree char *path = g_build_filename (folder, "prompts", "review.md", NULL);
     g_autoptr(GFile) file = g_file_new_for_path (path);
@@ -817,13 +745,13 @@ test_diagnostics_in_place (void)
   assert_not_marked (child (inspector, "prompt_frame"));
   assert_not_marked (child (inspector, "prompt_file_row"));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_workflow_panel (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
@@ -900,8 +828,7 @@ test_workflow_panel (void)
   g_assert_cmpuint (troupe_workflow_get_agents (workflow)->len, ==, 4);
 
   /* An existing agent's colour, from its row. */
-  color = GTK_COLOR_BUTTON (find_descendant (GTK_WIDGET (gtk_list_box_get_row_at_index (agents_list, 0)),
-                                             GTK_TYPE_COLOR_BUTTON));
+  color = GTK_COLOR_BUTTON (row_child (agents_list, 0, GTK_TYPE_COLOR_BUTTON));
   gtk_color_chooser_set_rgba (GTK_COLOR_CHOOSER (color), &blue);
   g_signal_emit_by_name (color, "color-set");
   g_assert_cmpstr (troupe_agent_get_color (troupe_workflow_lookup_agent (workflow, "architect")), ==, "#0000ff");
@@ -910,8 +837,7 @@ test_workflow_panel (void)
   {
     GdkRGBA shown;
 
-    color = GTK_COLOR_BUTTON (find_descendant (GTK_WIDGET (gtk_list_box_get_row_at_index (agents_list, 0)),
-                                               GTK_TYPE_COLOR_BUTTON));
+    color = GTK_COLOR_BUTTON (row_child (agents_list, 0, GTK_TYPE_COLOR_BUTTON));
     gtk_color_chooser_get_rgba (GTK_COLOR_CHOOSER (color), &shown);
     g_assert_cmpfloat_with_epsilon (shown.blue, 0xe4 / 255.0, 1e-6);
   }
@@ -922,8 +848,7 @@ test_workflow_panel (void)
   g_assert_nonnull (troupe_workflow_lookup_provider (workflow, "my-llm"));
   {
     GtkListBox *providers_list = panel_child (panel, "providers_list");
-    GtkTextView *command = GTK_TEXT_VIEW (find_descendant (GTK_WIDGET (gtk_list_box_get_row_at_index (providers_list, 0)),
-                                                           GTK_TYPE_TEXT_VIEW));
+    GtkTextView *command = GTK_TEXT_VIEW (row_child (providers_list, 0, GTK_TYPE_TEXT_VIEW));
     const char * const *argv;
 
     set_view_text (command, "my-llm\n--quiet\n${prompt}");
@@ -936,7 +861,7 @@ test_workflow_panel (void)
   {
     GtkListBox *providers_list = panel_child (panel, "providers_list");
     GtkWidget *row = GTK_WIDGET (gtk_list_box_get_row_at_index (providers_list, 0));
-    AdwComboRow *input = ADW_COMBO_ROW (find_descendant (row, ADW_TYPE_COMBO_ROW));
+    AdwComboRow *input = ADW_COMBO_ROW (troupe_app_test_find_descendant (row, ADW_TYPE_COMBO_ROW));
 
     adw_combo_row_set_selected (input, TROUPE_INPUT_MODE_STDIN);
     g_assert_cmpint (troupe_provider_get_input_mode (troupe_workflow_lookup_provider (workflow, "my-llm")), ==,
@@ -978,7 +903,7 @@ test_workflow_panel (void)
     g_assert_cmpstr (back, ==, original);
   }
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 /* A workflow of 10,000 steps: selecting a step and typing in it stay
@@ -991,7 +916,7 @@ test_large_workflow (void)
   g_autoptr(TroupeCanvasView) view = troupe_canvas_view_new ();
   g_autoptr(GString) yaml = g_string_new ("troupe: 1\nname: large\ndefaults:\n  provider: mock\nsteps:\n");
   g_autoptr(GString) positions = g_string_new ("layout:\n  positions:\n");
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-inspector-XXXXXX", NULL);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-inspector-XXXXXX");
   g_autofree char *path = g_build_filename (tmpdir, "large.yaml", NULL);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
@@ -1038,7 +963,7 @@ static void
 test_merge_rule (void)
 {
   g_autoptr(TroupeDocument) document = troupe_document_new ();
-  g_autofree char *path = example_path ();
+  g_autofree char *path = troupe_app_test_example_path ();
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeStep) edited = NULL;
@@ -1095,7 +1020,7 @@ test_merge_rule (void)
   /* Saving ends a merge: undo then goes back to what was saved, which is
    * clean. */
   {
-    g_autofree char *tmpdir = g_dir_make_tmp ("troupe-inspector-XXXXXX", NULL);
+    g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-inspector-XXXXXX");
     g_autofree char *saved = g_build_filename (tmpdir, "flow.yaml", NULL);
     g_autoptr(GFile) saved_file = g_file_new_for_path (saved);
 
@@ -1142,7 +1067,7 @@ static void
 test_failed_workflow_edit (void)
 {
   g_autoptr(TroupeDocument) document = troupe_document_new ();
-  g_autofree char *path = example_path ();
+  g_autofree char *path = troupe_app_test_example_path ();
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   g_autofree char *before = NULL;
@@ -1164,7 +1089,7 @@ test_standalone (void)
 {
   g_autoptr(TroupeDocument) document = troupe_document_new ();
   g_autoptr(TroupeCanvasView) view = troupe_canvas_view_new ();
-  g_autofree char *path = example_path ();
+  g_autofree char *path = troupe_app_test_example_path ();
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
   TroupeInspector *inspector = TROUPE_INSPECTOR (g_object_ref_sink (troupe_inspector_new ()));
@@ -1208,39 +1133,32 @@ test_standalone (void)
 static void
 test_rendered (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeInspector *inspector = troupe_window_get_inspector (window);
   TroupeCanvasView *view = troupe_canvas_get_view (troupe_window_get_canvas (window));
-  g_autofree char *path = g_build_filename (g_get_tmp_dir (), "troupe-inspector.png", NULL);
   g_autoptr(GdkTexture) shot = NULL;
   g_autoptr(GdkTexture) panel = NULL;
 
   gtk_window_set_default_size (GTK_WINDOW (window), 1200, 800);
   troupe_canvas_view_set_selection (view, "review");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.show-inspector", NULL));
-  wait_for_frames (GTK_WIDGET (inspector));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (inspector), 300);
   g_assert_true (gtk_widget_get_mapped (child (inspector, "prompt_view")));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (inspector)), >=, 300);
 
-  shot = render (GTK_WIDGET (window));
-  g_assert_true (gdk_texture_save_to_png (shot, path));
-  g_test_message ("rendered %s", path);
-  panel = render (GTK_WIDGET (inspector));
+  shot = troupe_app_test_render (GTK_WIDGET (window));
+  troupe_app_test_save_png (shot, "troupe-inspector.png");
+  panel = troupe_app_test_render (GTK_WIDGET (inspector));
   g_assert_cmpuint (count_colours (panel), >, 20);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  /* Rendering is cairo's (GSK_RENDERER=cairo); without this GDK still
-   * loads the GL driver under Xvfb, whose allocations the leak checker
-   * then reports from an unloaded module. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  troupe_app_test_init (&argc, &argv);
 
   g_test_add_func ("/troupe/inspector/follows-selection", test_follows_selection);
   g_test_add_func ("/troupe/inspector/edit-fields", test_edit_fields);

@@ -9,21 +9,13 @@
 #include <math.h>
 #include <time.h>
 
+#include "troupe-app-test-util.h"
 #include "troupe-training-page.h"
 #include "troupe-window.h"
 
 /* A main-loop iteration while training must never take longer than this:
  * the window stays responsive. */
 #define MAX_LATENCY_MS 50
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
 
 /* The main thread's responsiveness while training. What the page itself
  * costs is the processor time a main-loop iteration takes on the main
@@ -79,35 +71,44 @@ latency_stop (void)
   g_clear_handle_id (&latency.tick_id, g_source_remove);
 }
 
-/* One main-loop iteration, timed when measuring. */
-static void
-iterate (void)
-{
-  gint64 start = latency.measuring ? thread_cpu_time () : 0;
-
-  g_main_context_iteration (NULL, TRUE);
-  if (latency.measuring)
-    latency.worst_cpu = MAX (latency.worst_cpu, thread_cpu_time () - start);
-}
-
 typedef gboolean (*Condition) (TroupeTrainingPage *page,
                                gpointer            data);
 
+typedef struct
+{
+  TroupeTrainingPage *page;
+  Condition           condition;
+  gpointer            data;
+  gint64              iteration_start;
+} PageWait;
+
+/* troupe_app_test_wait_until() calls this before each main-loop
+ * iteration and once after the last: when measuring, the processor time
+ * since the previous call is one iteration's. */
+static gboolean
+page_condition_cb (gpointer data)
+{
+  PageWait *wait = data;
+  gboolean holds;
+
+  if (latency.measuring && wait->iteration_start >= 0)
+    latency.worst_cpu = MAX (latency.worst_cpu, thread_cpu_time () - wait->iteration_start);
+  holds = wait->condition (wait->page, wait->data);
+  wait->iteration_start = latency.measuring ? thread_cpu_time () : -1;
+  return holds;
+}
+
 /* Runs the main loop until @condition holds, or fails the test after
- * @seconds. */
+ * @seconds; each iteration is timed when measuring. */
 static void
 wait_until (TroupeTrainingPage *page,
             Condition           condition,
             gpointer            data,
             guint               seconds)
 {
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
+  PageWait wait = { page, condition, data, -1 };
 
-  while (!condition (page, data) && !timed_out)
-    iterate ();
-  g_assert_false (timed_out);
-  g_source_remove (id);
+  troupe_app_test_wait_until (page_condition_cb, &wait, seconds);
 }
 
 static gboolean
@@ -139,25 +140,10 @@ cannot_simulate (TroupeTrainingPage *page,
          && !g_str_equal (troupe_training_page_get_simulation_error (page), "No workflow is open");
 }
 
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (200, timeout_cb, &timed_out);
-
-  while (!timed_out || !gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) <= 0)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-}
-
 static char *
 data_path (const char *name)
 {
-  const char *root = g_getenv ("TROUPE_SOURCE_ROOT");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "tests", "data", "policy", name, NULL);
+  return troupe_app_test_source_path ("tests", "data", "policy", name, NULL);
 }
 
 /* A page in a window of its own, with a document (empty, or @file). */
@@ -192,8 +178,7 @@ static void
 close_window (GtkWindow      *window,
               TroupeDocument *document)
 {
-  gtk_window_destroy (window);
-  g_assert_finalize_object (window);
+  troupe_app_test_close_window (window);
   g_assert_finalize_object (document);
 }
 
@@ -232,20 +217,6 @@ assert_point (TroupeChart *chart,
   g_assert_cmpfloat (py, ==, y);
 }
 
-static guint32
-pixel_at (GdkTexture *texture,
-          int         x,
-          int         y)
-{
-  int width = gdk_texture_get_width (texture);
-  g_autofree guchar *data = g_malloc ((gsize) width * gdk_texture_get_height (texture) * 4);
-  const guchar *p;
-
-  gdk_texture_download (texture, data, (gsize) width * 4);
-  p = data + ((gsize) y * width + x) * 4;
-  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
-}
-
 static void
 test_epochs_match_trainer (void)
 {
@@ -253,7 +224,7 @@ test_epochs_match_trainer (void)
   TroupeDocument *document;
   TroupeTrainingPage *page = page_in_window (&window, &document, NULL);
   g_autoptr(TroupeTrainer) trainer = direct_trainer (8, 3);
-  g_autofree char *dir = g_dir_make_tmp ("troupe-training-XXXXXX", NULL);
+  g_autofree char *dir = troupe_app_test_make_tmp_dir ("troupe-training-XXXXXX");
   g_autofree char *csv_path = g_build_filename (dir, "stats.csv", NULL);
   g_autofree char *csv = NULL;
   g_autoptr(GError) error = NULL;
@@ -317,21 +288,19 @@ test_epochs_match_trainer (void)
   {
     TroupeChart *chart = troupe_training_page_get_chart (page, "reward");
     g_autoptr(GdkTexture) texture = NULL;
-    g_autofree char *png = g_build_filename (g_get_tmp_dir (), "troupe-training-reward.png", NULL);
     double x, y, wx, wy;
     gboolean found = FALSE;
 
-    wait_for_frames (GTK_WIDGET (chart));
+    troupe_app_test_wait_for_frames (GTK_WIDGET (chart), 200);
     texture = troupe_chart_render_texture (chart, gtk_widget_get_width (GTK_WIDGET (chart)),
                                            gtk_widget_get_height (GTK_WIDGET (chart)), NULL);
-    g_assert_true (gdk_texture_save_to_png (texture, png));
-    g_test_message ("rendered %s", png);
+    troupe_app_test_save_png (texture, "troupe-training-reward.png");
     g_assert_true (troupe_chart_get_point (chart, 0, 9, &x, &y, NULL));
     troupe_chart_value_to_widget (chart, x, y, &wx, &wy);
     for (int dy = -2; dy <= 2 && !found; dy++)
       for (int dx = -3; dx <= 0 && !found; dx++)
         {
-          guint32 p = pixel_at (texture, (int) wx + dx, (int) wy + dy);
+          guint32 p = troupe_app_test_pixel_at (texture, (int) wx + dx, (int) wy + dy);
 
           /* #3584e4, the mean reward's colour. */
           found = ABS ((int) ((p >> 16) & 0xff) - 0x35) < 30 && ABS ((int) ((p >> 8) & 0xff) - 0x84) < 30
@@ -342,24 +311,9 @@ test_epochs_match_trainer (void)
 
   /* The whole page, kept in the temporary folder for a person to look at. */
   {
-    GtkWidget *widget = GTK_WIDGET (window);
-    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-    GtkSnapshot *snapshot = gtk_snapshot_new ();
-    g_autoptr(GskRenderNode) node = NULL;
-    g_autofree char *png = g_build_filename (g_get_tmp_dir (), "troupe-training-page.png", NULL);
+    g_autoptr(GdkTexture) shot = troupe_app_test_render (GTK_WIDGET (window));
 
-    gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
-    node = gtk_snapshot_free_to_node (snapshot);
-    if (node != NULL)
-      {
-        g_autoptr(GdkTexture) shot =
-          gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
-                                       &GRAPHENE_RECT_INIT (0, 0, gtk_widget_get_width (widget),
-                                                            gtk_widget_get_height (widget)));
-
-        g_assert_true (gdk_texture_save_to_png (shot, png));
-        g_test_message ("rendered %s", png);
-      }
+    troupe_app_test_save_png (shot, "troupe-training-page.png");
   }
 
   g_assert_cmpint (g_unlink (csv_path), ==, 0);
@@ -378,7 +332,7 @@ test_pause_resume_stop_reset (void)
 
   /* Far more epochs than the test waits for. */
   g_object_set (page, "epochs", 100000, "episodes", 32, NULL);
-  wait_for_frames (GTK_WIDGET (page));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (page), 200);
   latency_start ();
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "training.start", NULL));
   g_assert_cmpint (troupe_training_page_get_state (page), ==, TROUPE_TRAINING_STATE_RUNNING);
@@ -391,13 +345,7 @@ test_pause_resume_stop_reset (void)
   paused_at = troupe_training_page_get_n_epochs (page);
   g_assert_cmpuint (paused_at, >=, 5000);
   g_assert_cmpuint (paused_at, <, 100000);
-  {
-    gboolean timed_out = FALSE;
-
-    g_timeout_add (150, timeout_cb, &timed_out);
-    while (!timed_out)
-      g_main_context_iteration (NULL, TRUE);
-  }
+  troupe_app_test_run_for (150);
   g_assert_cmpuint (troupe_training_page_get_n_epochs (page), ==, paused_at);
   g_assert_cmpuint (troupe_chart_get_n_points (reward, 0), ==, paused_at);
   /* Paused: the policy can be saved, but no evaluation has run. */
@@ -457,14 +405,8 @@ test_pause_resume_stop_reset (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "training.reset", NULL));
   g_assert_cmpint (troupe_training_page_get_state (page), ==, TROUPE_TRAINING_STATE_EMPTY);
   g_assert_cmpuint (troupe_chart_get_n_points (reward, 0), ==, 0);
-  {
-    gboolean timed_out = FALSE;
-
-    /* Epochs the thread had queued are dropped, not charted. */
-    g_timeout_add (100, timeout_cb, &timed_out);
-    while (!timed_out)
-      g_main_context_iteration (NULL, TRUE);
-  }
+  /* Epochs the thread had queued are dropped, not charted. */
+  troupe_app_test_run_for (100);
   g_assert_cmpuint (troupe_chart_get_n_points (reward, 0), ==, 0);
 
   close_window (window, document);
@@ -476,7 +418,7 @@ test_save_and_load_policy (void)
   GtkWindow *window;
   TroupeDocument *document;
   TroupeTrainingPage *page = page_in_window (&window, &document, NULL);
-  g_autofree char *dir = g_dir_make_tmp ("troupe-training-XXXXXX", NULL);
+  g_autofree char *dir = troupe_app_test_make_tmp_dir ("troupe-training-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "policy.json", NULL);
   g_autofree char *missing = g_build_filename (dir, "none", "policy.json", NULL);
   g_autofree char *saved = NULL;
@@ -556,7 +498,7 @@ test_simulated_workflow (void)
   GtkWindow *window;
   TroupeDocument *document;
   TroupeTrainingPage *page = page_in_window (&window, &document, "chain.yaml");
-  g_autofree char *dir = g_dir_make_tmp ("troupe-training-XXXXXX", NULL);
+  g_autofree char *dir = troupe_app_test_make_tmp_dir ("troupe-training-XXXXXX");
   g_autofree char *path = g_build_filename (dir, "mvp.json", NULL);
   g_autoptr(GError) error = NULL;
   TroupeChart *choices = troupe_training_page_get_chart (page, "choices");
@@ -640,25 +582,6 @@ test_simulated_workflow (void)
   close_window (window, document);
 }
 
-static GtkWidget *
-find_descendant (GtkWidget *widget,
-                 GType      type)
-{
-  if (G_TYPE_CHECK_INSTANCE_TYPE (widget, type))
-    return widget;
-
-  for (GtkWidget *child = gtk_widget_get_first_child (widget);
-       child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_descendant (child, type);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
 /* The real window: its Training page has the window's document, and
  * closing the window while training stops and joins the thread. */
 static void
@@ -669,7 +592,8 @@ test_close_window_while_training (void)
 
   g_object_ref_sink (window);
   gtk_window_present (GTK_WINDOW (window));
-  page = TROUPE_TRAINING_PAGE (find_descendant (GTK_WIDGET (window), TROUPE_TYPE_TRAINING_PAGE));
+  page = TROUPE_TRAINING_PAGE (troupe_app_test_find_descendant (GTK_WIDGET (window),
+                                                                TROUPE_TYPE_TRAINING_PAGE));
   g_assert_nonnull (page);
   g_assert_true (troupe_training_page_get_document (page) == troupe_window_get_document (window));
 
@@ -681,28 +605,17 @@ test_close_window_while_training (void)
   wait_until (page, has_epochs, GUINT_TO_POINTER (20), 30);
   g_assert_cmpint (troupe_training_page_get_state (page), ==, TROUPE_TRAINING_STATE_RUNNING);
 
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 
   /* Deliveries still queued find no page and do nothing. */
-  {
-    gboolean timed_out = FALSE;
-
-    g_timeout_add (100, timeout_cb, &timed_out);
-    while (!timed_out)
-      g_main_context_iteration (NULL, TRUE);
-  }
+  troupe_app_test_run_for (100);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  /* Rendered with cairo (GSK_RENDERER=cairo); without this, GDK still
-   * loads the GL driver under Xvfb. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  troupe_app_test_init (&argc, &argv);
 
   g_test_add_func ("/troupe/app/training/epochs-match-trainer", test_epochs_match_trainer);
   g_test_add_func ("/troupe/app/training/pause-resume-stop-reset", test_pause_resume_stop_reset);

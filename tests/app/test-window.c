@@ -7,131 +7,7 @@
 
 #include <glib/gstdio.h>
 
-#include "troupe-window.h"
-
-static char *
-example_path (void)
-{
-  const char *root = g_getenv ("TROUPE_SOURCE_ROOT");
-
-  g_assert_nonnull (root);
-  return g_build_filename (root, "examples", "architect-engineer-qa.yaml", NULL);
-}
-
-static gboolean
-timeout_cb (gpointer data)
-{
-  gboolean *timed_out = data;
-
-  *timed_out = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-count_cb (guint *count)
-{
-  (*count)++;
-}
-
-/* Runs the main loop until *@count reaches @want or @seconds pass. */
-static void
-wait_for_count (guint *count,
-                guint  want,
-                guint  seconds)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add_seconds (seconds, timeout_cb, &timed_out);
-
-  while (*count < want && !timed_out)
-    g_main_context_iteration (NULL, TRUE);
-  if (!timed_out)
-    g_source_remove (id);
-}
-
-/* Lets the main loop run until @widget is drawn at its size: a few frames
- * after it is mapped. */
-static void
-wait_for_frames (GtkWidget *widget)
-{
-  gboolean timed_out = FALSE;
-  guint id = g_timeout_add (300, timeout_cb, &timed_out);
-
-  while (!timed_out || !gtk_widget_get_mapped (widget) || gtk_widget_get_width (widget) <= 0)
-    g_main_context_iteration (NULL, TRUE);
-
-  if (!timed_out)
-    g_source_remove (id);
-}
-
-static GdkTexture *
-render (GtkWidget *widget)
-{
-  g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new (widget);
-  GtkSnapshot *snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  int width = gtk_widget_get_width (widget);
-  int height = gtk_widget_get_height (widget);
-  GskRenderer *renderer = gtk_native_get_renderer (gtk_widget_get_native (widget));
-
-  gdk_paintable_snapshot (paintable, snapshot, width, height);
-  node = gtk_snapshot_free_to_node (snapshot);
-  g_assert_nonnull (node);
-  return gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, width, height));
-}
-
-/* The pixel at (@x, @y) as 0xAARRGGBB. */
-static guint32
-pixel_at (GdkTexture *texture,
-          int         x,
-          int         y)
-{
-  int width = gdk_texture_get_width (texture);
-  int height = gdk_texture_get_height (texture);
-  g_autofree guchar *data = g_malloc ((gsize) width * height * 4);
-  const guchar *p;
-
-  g_assert_cmpint (x, >=, 0);
-  g_assert_cmpint (y, >=, 0);
-  g_assert_cmpint (x, <, width);
-  g_assert_cmpint (y, <, height);
-
-  /* GDK_MEMORY_DEFAULT: B, G, R, A bytes, premultiplied. */
-  gdk_texture_download (texture, data, (gsize) width * 4);
-  p = data + ((gsize) y * width + x) * 4;
-  return ((guint32) p[3] << 24) | ((guint32) p[2] << 16) | ((guint32) p[1] << 8) | p[0];
-}
-
-static void
-save_png (GdkTexture *texture,
-          const char *name)
-{
-  g_autofree char *path = g_build_filename (g_get_tmp_dir (), name, NULL);
-
-  /* Kept in the temporary folder for a person to look at. */
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("rendered %s", path);
-}
-
-static TroupeWindow *
-open_example (void)
-{
-  g_autofree char *path = example_path ();
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  TroupeWindow *window = troupe_window_new (NULL);
-
-  /* The test holds its own reference, to check the window is finalized. */
-  g_object_ref_sink (window);
-  gtk_window_present (GTK_WINDOW (window));
-  g_assert_true (troupe_window_open_file (window, file));
-  return window;
-}
-
-static void
-close_window (TroupeWindow *window)
-{
-  gtk_window_destroy (GTK_WINDOW (window));
-  g_assert_finalize_object (window);
-}
+#include "troupe-app-test-util.h"
 
 static void
 assert_position (TroupeWorkflow *workflow,
@@ -151,7 +27,7 @@ assert_position (TroupeWorkflow *workflow,
 static void
 test_edit_undo_save (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   g_autoptr(TroupeStep) summary = troupe_step_new ("summary", TROUPE_STEP_KIND_AGENT);
@@ -248,8 +124,7 @@ test_edit_undo_save (void)
                                        "request-review"));
 
   /* Save to a new file: the mark goes, and the file is the expected YAML. */
-  tmpdir = g_dir_make_tmp ("troupe-app-XXXXXX", &error);
-  g_assert_no_error (error);
+  tmpdir = troupe_app_test_make_tmp_dir ("troupe-app-XXXXXX");
   saved_path = g_build_filename (tmpdir, "edited.yaml", NULL);
   saved_file = g_file_new_for_path (saved_path);
   g_assert_true (troupe_document_save (document, saved_file, &error));
@@ -273,7 +148,7 @@ test_edit_undo_save (void)
   {
     g_autoptr(GSettings) settings = g_settings_new (APP_ID);
     g_auto(GStrv) recent = g_settings_get_strv (settings, "recent-files");
-    g_autofree char *example = example_path ();
+    g_autofree char *example = troupe_app_test_example_path ();
 
     g_assert_cmpuint (g_strv_length (recent), >=, 2);
     g_assert_cmpstr (recent[0], ==, saved_path);
@@ -283,13 +158,13 @@ test_edit_undo_save (void)
   g_assert_cmpint (g_unlink (saved_path), ==, 0);
   g_assert_cmpint (g_rmdir (tmpdir), ==, 0);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_delete_action (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
@@ -316,13 +191,13 @@ test_delete_action (void)
   after_text = troupe_workflow_to_data (workflow, TROUPE_FILE_FORMAT_YAML, NULL);
   g_assert_cmpstr (after_text, ==, before_text);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_canvas_edits (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
@@ -389,25 +264,13 @@ test_canvas_edits (void)
   g_assert_no_error (error);
   g_assert_cmpuint (troupe_workflow_get_n_steps (workflow), ==, 8);
 
-  close_window (window);
-}
-
-static void
-paste_and_wait (TroupeCanvas *canvas)
-{
-  guint pasted = 0;
-  gulong id = g_signal_connect_swapped (canvas, "pasted", G_CALLBACK (count_cb), &pasted);
-
-  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.paste", NULL));
-  wait_for_count (&pasted, 1, 10);
-  g_assert_cmpuint (pasted, ==, 1);
-  g_signal_handler_disconnect (canvas, id);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_copy_paste (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
@@ -423,7 +286,7 @@ test_copy_paste (void)
 
   /* ...and paste adds a copy with a fresh id, beside the original, still
    * needing what the original needs. */
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   step = troupe_workflow_lookup_step (workflow, "implement-2");
   g_assert_nonnull (step);
   g_assert_cmpstr (troupe_step_get_agent (step), ==, "engineer");
@@ -437,7 +300,7 @@ test_copy_paste (void)
   troupe_canvas_view_set_selection (view, "address-feedback");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.cut", NULL));
   g_assert_null (troupe_workflow_lookup_step (workflow, "address-feedback"));
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   step = troupe_workflow_lookup_step (workflow, "address-feedback");
   g_assert_nonnull (step);
   g_assert_true (troupe_step_has_need (step, "wait-for-feedback"));
@@ -448,7 +311,7 @@ test_copy_paste (void)
   troupe_canvas_view_set_selection (view, "review");
   troupe_canvas_view_add_to_selection (view, "send-feedback");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.copy", NULL));
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   g_assert_cmpuint (troupe_workflow_get_n_steps (workflow), ==, 10);
   g_assert_true (troupe_step_has_need (troupe_workflow_lookup_step (workflow, "send-feedback-2"), "review-2"));
   g_assert_true (troupe_step_has_need (troupe_workflow_lookup_step (workflow, "review-2"), "request-review"));
@@ -459,16 +322,16 @@ test_copy_paste (void)
 
   /* Text that is no workflow is refused, and nothing changes. */
   gdk_clipboard_set_text (clipboard, "just some words: [");
-  paste_and_wait (canvas);
+  troupe_app_test_paste_and_wait (canvas);
   g_assert_cmpuint (troupe_workflow_get_n_steps (workflow), ==, 8);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_multi_edit (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
@@ -510,13 +373,13 @@ test_multi_edit (void)
   g_assert_false (troupe_document_get_can_undo (document));
   g_assert_false (troupe_document_get_dirty (document));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_layout_command (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   g_autoptr(GError) error = NULL;
@@ -545,13 +408,13 @@ test_layout_command (void)
   redone = troupe_workflow_to_data (workflow, TROUPE_FILE_FORMAT_YAML, NULL);
   g_assert_cmpstr (redone, ==, laid_out);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_problems_list (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
   TroupeCanvasView *view = troupe_canvas_get_view (canvas);
@@ -559,7 +422,7 @@ test_problems_list (void)
   GtkListBoxRow *row = NULL;
   double cx, cy;
 
-  wait_for_frames (GTK_WIDGET (canvas));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (canvas), 300);
 
   /* The example has no problems. */
   g_assert_null (gtk_list_box_get_row_at_index (list, 0));
@@ -590,9 +453,9 @@ test_problems_list (void)
 
     gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL);
     adw_flap_set_reveal_flap (ADW_FLAP (gtk_widget_get_ancestor (GTK_WIDGET (canvas), ADW_TYPE_FLAP)), TRUE);
-    wait_for_frames (GTK_WIDGET (window));
-    shot = render (GTK_WIDGET (window));
-    save_png (shot, "troupe-window.png");
+    troupe_app_test_wait_for_frames (GTK_WIDGET (window), 300);
+    shot = troupe_app_test_render (GTK_WIDGET (window));
+    troupe_app_test_save_png (shot, "troupe-window.png");
   }
 
   /* Undo the add: the problem goes with it. */
@@ -600,13 +463,13 @@ test_problems_list (void)
   troupe_document_validate (document);
   g_assert_null (gtk_list_box_get_row_at_index (list, 0));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_drag_is_one_command (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   TroupeStep *step = troupe_workflow_lookup_step (workflow, "implement");
@@ -633,18 +496,18 @@ test_drag_is_one_command (void)
   assert_position (workflow, "implement", 158, 270);
   g_assert_false (troupe_document_get_can_undo (document));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_zoom_actions (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
   TroupeCanvasView *view = troupe_canvas_get_view (canvas);
   double fitted, cx, cy, gx0, gy0, gx1, gy1;
 
-  wait_for_frames (GTK_WIDGET (canvas));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (canvas), 300);
   fitted = troupe_canvas_view_get_zoom (view);
   cx = gtk_widget_get_width (GTK_WIDGET (canvas)) / 2.0;
   cy = gtk_widget_get_height (GTK_WIDGET (canvas)) / 2.0;
@@ -670,7 +533,7 @@ test_zoom_actions (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.zoom-fit", NULL));
   g_assert_cmpfloat_with_epsilon (troupe_canvas_view_get_zoom (view), fitted, 1e-9);
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
@@ -678,8 +541,8 @@ test_saved_state_and_disk (void)
 {
   g_autoptr(TroupeDocument) document = troupe_document_new ();
   g_autoptr(GError) error = NULL;
-  g_autofree char *example = example_path ();
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-app-XXXXXX", NULL);
+  g_autofree char *example = troupe_app_test_example_path ();
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-app-XXXXXX");
   g_autofree char *path = g_build_filename (tmpdir, "flow.yaml", NULL);
   g_autofree char *text = NULL;
   g_autofree char *edited = NULL;
@@ -690,7 +553,7 @@ test_saved_state_and_disk (void)
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
   g_assert_true (troupe_document_load (document, file, &error));
   g_assert_no_error (error);
-  g_signal_connect_swapped (document, "changed-on-disk", G_CALLBACK (count_cb), &on_disk);
+  g_signal_connect_swapped (document, "changed-on-disk", G_CALLBACK (troupe_app_test_count_cb), &on_disk);
 
   /* Undoing back to what is saved is clean again; redoing is not. */
   g_assert_true (troupe_document_move_step (document, "design", 10, 10, &error));
@@ -710,19 +573,13 @@ test_saved_state_and_disk (void)
   g_assert_false (troupe_document_get_dirty (document));
 
   /* Our own save is no news; give the monitor time to say otherwise. */
-  {
-    gboolean timed_out = FALSE;
-
-    g_timeout_add (500, timeout_cb, &timed_out);
-    while (!timed_out)
-      g_main_context_iteration (NULL, TRUE);
-  }
+  troupe_app_test_run_for (500);
   g_assert_cmpuint (on_disk, ==, 0);
 
   /* Someone else's is, once. */
   edited = g_strconcat (text, "# edited elsewhere\n", NULL);
   g_assert_true (g_file_set_contents (path, edited, -1, NULL));
-  wait_for_count (&on_disk, 1, 10);
+  troupe_app_test_wait_for_count (&on_disk, 1, 10);
   g_assert_cmpuint (on_disk, ==, 1);
 
   /* Reloading reads the new file and starts clean. */
@@ -752,11 +609,11 @@ test_saved_state_and_disk (void)
 static void
 test_open_error (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmpdir = g_dir_make_tmp ("troupe-app-XXXXXX", NULL);
+  g_autofree char *tmpdir = troupe_app_test_make_tmp_dir ("troupe-app-XXXXXX");
   g_autofree char *bad_path = g_build_filename (tmpdir, "bad.yaml", NULL);
   g_autoptr(GFile) bad = g_file_new_for_path (bad_path);
 
@@ -772,29 +629,13 @@ test_open_error (void)
 
   g_assert_cmpint (g_unlink (bad_path), ==, 0);
   g_assert_cmpint (g_rmdir (tmpdir), ==, 0);
-  close_window (window);
-}
-
-static AdwMessageDialog *
-find_message_dialog (void)
-{
-  GListModel *toplevels = gtk_window_get_toplevels ();
-
-  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
-    {
-      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
-
-      if (ADW_IS_MESSAGE_DIALOG (item))
-        return ADW_MESSAGE_DIALOG (item);
-    }
-
-  return NULL;
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_rename_dialog (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   TroupeWorkflow *workflow = troupe_document_get_workflow (document);
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
@@ -804,7 +645,7 @@ test_rename_dialog (void)
   /* F2 asks for the new id; an invalid one cannot be confirmed. */
   troupe_canvas_view_set_selection (troupe_canvas_get_view (canvas), "review");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (canvas), "canvas.rename-selection", NULL));
-  dialog = find_message_dialog ();
+  dialog = ADW_MESSAGE_DIALOG (troupe_app_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_nonnull (dialog);
   entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "review");
@@ -822,26 +663,26 @@ test_rename_dialog (void)
   g_assert_true (troupe_document_undo (document, NULL));
   g_assert_nonnull (troupe_workflow_lookup_step (workflow, "review"));
 
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 static void
 test_close_guard (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeDocument *document = troupe_window_get_document (window);
   AdwMessageDialog *dialog;
   g_autoptr(GError) error = NULL;
 
   /* Unchanged: closing asks nothing. */
-  g_assert_null (find_message_dialog ());
+  g_assert_null (troupe_app_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
 
   g_assert_true (troupe_document_move_step (document, "design", 0, 0, &error));
   g_assert_no_error (error);
 
   /* Changed: closing asks, and Cancel keeps the window. */
   gtk_window_close (GTK_WINDOW (window));
-  dialog = find_message_dialog ();
+  dialog = ADW_MESSAGE_DIALOG (troupe_app_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_nonnull (dialog);
   g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
   adw_message_dialog_response (dialog, "cancel");
@@ -850,7 +691,7 @@ test_close_guard (void)
 
   /* Discard closes it. */
   gtk_window_close (GTK_WINDOW (window));
-  dialog = find_message_dialog ();
+  dialog = ADW_MESSAGE_DIALOG (troupe_app_test_find_toplevel (ADW_TYPE_MESSAGE_DIALOG));
   g_assert_nonnull (dialog);
   adw_message_dialog_response (dialog, "discard");
   gtk_window_destroy (GTK_WINDOW (dialog));
@@ -862,7 +703,7 @@ test_close_guard (void)
 static void
 test_render (void)
 {
-  TroupeWindow *window = open_example ();
+  TroupeWindow *window = troupe_app_test_open_example ();
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
   TroupeCanvasView *view = troupe_canvas_get_view (canvas);
   TroupeWorkflow *workflow = troupe_document_get_workflow (troupe_window_get_document (window));
@@ -873,7 +714,7 @@ test_render (void)
   guint32 light_bg, light_card, light_stripe, dark_bg, dark_card;
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_LIGHT);
-  wait_for_frames (GTK_WIDGET (canvas));
+  troupe_app_test_wait_for_frames (GTK_WIDGET (canvas), 300);
 
   /* Fitted on open: the whole graph is inside the widget. */
   {
@@ -897,11 +738,11 @@ test_render (void)
   troupe_canvas_view_graph_to_widget (view, 158 + 4, 40 + TROUPE_CARD_HEIGHT / 2, &stripe_x, &stripe_y);
   g_assert_cmpint (troupe_canvas_view_hit_test (view, workflow, 4, 4, NULL), ==, TROUPE_CANVAS_HIT_NONE);
 
-  light = render (GTK_WIDGET (canvas));
-  save_png (light, "troupe-canvas-light.png");
-  light_bg = pixel_at (light, 4, 4);
-  light_card = pixel_at (light, (int) card_x, (int) card_y);
-  light_stripe = pixel_at (light, (int) stripe_x, (int) stripe_y);
+  light = troupe_app_test_render (GTK_WIDGET (canvas));
+  troupe_app_test_save_png (light, "troupe-canvas-light.png");
+  light_bg = troupe_app_test_pixel_at (light, 4, 4);
+  light_card = troupe_app_test_pixel_at (light, (int) card_x, (int) card_y);
+  light_stripe = troupe_app_test_pixel_at (light, (int) stripe_x, (int) stripe_y);
   g_assert_cmphex (light_card, !=, light_bg);
   g_assert_cmphex (light_stripe, ==, 0xff3584e4);
 
@@ -913,11 +754,11 @@ test_render (void)
 
     g_assert_true (troupe_canvas_add_step (canvas, TRUE, 600, 76));
     troupe_document_validate (troupe_window_get_document (window));
-    wait_for_frames (GTK_WIDGET (canvas));
+    troupe_app_test_wait_for_frames (GTK_WIDGET (canvas), 300);
     troupe_canvas_view_graph_to_widget (view, 500 + TROUPE_CARD_WIDTH - 12, 40 + 12, &bx, &by);
-    badged = render (GTK_WIDGET (canvas));
-    save_png (badged, "troupe-canvas-badge.png");
-    badge = pixel_at (badged, (int) bx, (int) by);
+    badged = troupe_app_test_render (GTK_WIDGET (canvas));
+    troupe_app_test_save_png (badged, "troupe-canvas-badge.png");
+    badge = troupe_app_test_pixel_at (badged, (int) bx, (int) by);
     g_assert_cmpuint ((badge >> 16) & 0xff, >, 150);
     g_assert_cmpuint ((badge >> 8) & 0xff, <, 100);
     g_assert_cmpuint (badge & 0xff, <, 100);
@@ -926,31 +767,26 @@ test_render (void)
 
   /* Dark mode: the canvas looks its colours up again. */
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_FORCE_DARK);
-  wait_for_frames (GTK_WIDGET (canvas));
-  dark = render (GTK_WIDGET (canvas));
-  save_png (dark, "troupe-canvas-dark.png");
-  dark_bg = pixel_at (dark, 4, 4);
-  dark_card = pixel_at (dark, (int) card_x, (int) card_y);
+  troupe_app_test_wait_for_frames (GTK_WIDGET (canvas), 300);
+  dark = troupe_app_test_render (GTK_WIDGET (canvas));
+  troupe_app_test_save_png (dark, "troupe-canvas-dark.png");
+  dark_bg = troupe_app_test_pixel_at (dark, 4, 4);
+  dark_card = troupe_app_test_pixel_at (dark, (int) card_x, (int) card_y);
   g_assert_cmphex (dark_card, !=, dark_bg);
   g_assert_cmphex (dark_bg, !=, light_bg);
   g_assert_cmphex (dark_card, !=, light_card);
   /* The agent's own colour does not follow the theme. */
-  g_assert_cmphex (pixel_at (dark, (int) stripe_x, (int) stripe_y), ==, 0xff3584e4);
+  g_assert_cmphex (troupe_app_test_pixel_at (dark, (int) stripe_x, (int) stripe_y), ==, 0xff3584e4);
 
   adw_style_manager_set_color_scheme (style, ADW_COLOR_SCHEME_DEFAULT);
-  close_window (window);
+  troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
 int
 main (int   argc,
       char *argv[])
 {
-  /* The canvas is rendered with cairo (GSK_RENDERER=cairo); without this,
-   * GDK still loads the GL driver under Xvfb, whose allocations the leak
-   * checker then reports from an unloaded module. */
-  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
-  gtk_test_init (&argc, &argv, NULL);
-  adw_init ();
+  troupe_app_test_init (&argc, &argv);
 
   g_test_add_func ("/troupe/app/window/edit-undo-save", test_edit_undo_save);
   g_test_add_func ("/troupe/app/window/delete-action", test_delete_action);
