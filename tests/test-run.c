@@ -653,7 +653,9 @@ test_retries_succeed (void)
       g_autofree char *out = run_file (r, out_rel);
       g_autofree char *err = run_file (r, err_rel);
       g_autofree char *err_text = read_file (err, NULL);
-      g_autofree char *out_text = read_file (out, NULL);
+      /* A log is created on its stream's first byte: the failed attempts
+       * printed nothing on stdout, and have no stdout log. */
+      g_autofree char *out_text = attempt < 3 ? NULL : read_file (out, NULL);
 
       g_assert_cmpint (json_object_get_int_member (started, "attempt"), ==, attempt);
       g_assert_cmpstr (json_object_get_string_member (started, "log_out"), ==, out_rel);
@@ -664,7 +666,7 @@ test_retries_succeed (void)
           g_autofree char *want = g_strdup_printf ("invocation %u of 2 that fail", attempt);
 
           g_assert_nonnull (strstr (err_text, want));
-          g_assert_cmpstr (out_text, ==, "");
+          g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
           g_assert_cmpint (json_object_get_int_member (retrying, "attempt"), ==, attempt);
           g_assert_cmpint (json_object_get_int_member (retrying, "delay_ms"), ==, 50);
           g_assert_cmpint (json_object_get_int_member (retrying, "exit_code"), ==, 1);
@@ -3041,6 +3043,321 @@ test_records (void)
   }
 }
 
+/* What json-glib's generator writes for @node, but U+001F escaped (which
+ * json-glib leaves bare: invalid JSON). */
+static char *
+generator_text (JsonNode *node)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *text = NULL;
+  GString *fixed = g_string_new (NULL);
+
+  json_generator_set_root (generator, node);
+  text = json_generator_to_data (generator, NULL);
+  for (const char *p = text; *p != '\0'; p++)
+    if (*p == 0x1f)
+      g_string_append (fixed, "\\u001f");
+    else
+      g_string_append_c (fixed, *p);
+  return g_string_free (fixed, FALSE);
+}
+
+/* The journal's JSON writer is hand-written for speed: it must write what
+ * json-glib writes, byte for byte, whatever the content. */
+static void
+test_records_json_writer (void)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  JsonObject *object = json_object_new ();
+  JsonObject *nested = json_object_new ();
+  JsonArray *array = json_array_new ();
+  g_autoptr(GString) written = g_string_new (NULL);
+  g_autofree char *expected = NULL;
+  char every_byte[256];
+
+  for (guint i = 1; i < 256; i++)
+    every_byte[i - 1] = (char) i;
+  every_byte[255] = '\0';
+
+  json_object_set_string_member (object, "event", "step-started");
+  json_object_set_string_member (object, "every byte", every_byte);
+  json_object_set_string_member (object, "unicode \"name\"\n", "h\xc3\xa9llo \xe2\x98\x83 \xf0\x9f\x98\x80");
+  json_object_set_string_member (object, "empty", "");
+  json_object_set_int_member (object, "zero", 0);
+  json_object_set_int_member (object, "negative", -42);
+  json_object_set_int_member (object, "smallest", G_MININT64);
+  json_object_set_int_member (object, "largest", G_MAXINT64);
+  json_object_set_double_member (object, "whole", 1.0);
+  json_object_set_double_member (object, "tenth", 0.1);
+  json_object_set_double_member (object, "huge", 1e300);
+  json_object_set_double_member (object, "tiny", -1.5e-7);
+  json_object_set_double_member (object, "cost", 0.012345);
+  json_object_set_boolean_member (object, "yes", TRUE);
+  json_object_set_boolean_member (object, "no", FALSE);
+  json_object_set_null_member (object, "nothing");
+  json_array_add_string_element (array, "sh");
+  json_array_add_string_element (array, "-c");
+  json_array_add_string_element (array, "echo \"$(date)\"\t'\\'");
+  json_array_add_int_element (array, 7);
+  json_array_add_null_element (array);
+  json_array_add_array_element (array, json_array_new ());
+  json_array_add_object_element (array, json_object_new ());
+  json_object_set_array_member (object, "argv", array);
+  json_object_set_string_member (nested, "key", "value");
+  json_object_set_object_member (object, "context", nested);
+  /* Replacing a member keeps its place, in both. */
+  json_object_set_string_member (object, "zero", "replaced");
+  json_node_take_object (node, object);
+
+  troupe_run_record_append_json (written, node);
+  expected = generator_text (node);
+  g_assert_cmpstr (written->str, ==, expected);
+
+  /* And every line a real run writes is the line json-glib would write
+   * for the same object: the content is the same, not just equivalent. */
+  {
+    g_autoptr(Ws) ws = ws_new ();
+    g_autoptr(Runner) r = NULL;
+    g_autofree char *events_path = NULL;
+    g_autofree char *events = NULL;
+    g_auto(GStrv) lines = NULL;
+    GRegex *wall_format = g_regex_new ("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}Z$",
+                                       0, 0, NULL);
+    guint checked = 0;
+
+    r = run_yaml (ws,
+                  "name: \"writer \\\"quoted\\\"\"\n"
+                  "context: {tab: \"a\\tb\", unicode: \"\xc3\xa9t\xc3\xa9\"}\n"
+                  "steps:\n"
+                  "  say:\n"
+                  "    command: [sh, -c, \"printf '%s\\\\n' \\\"${context.tab}\\\" '${context.unicode}'; echo oops >&2\"]\n"
+                  "  fail: {command: [sh, -c, \"exit 3\"], on_failure: continue}\n",
+                  NULL);
+    assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
+    events_path = run_file (r, "events.jsonl");
+    events = read_file (events_path, NULL);
+    g_assert_true (g_str_has_suffix (events, "}\n"));
+    lines = g_strsplit (events, "\n", -1);
+    for (guint i = 0; lines[i] != NULL; i++)
+      {
+        g_autoptr(JsonParser) parser = json_parser_new ();
+        g_autoptr(GError) error = NULL;
+        g_autofree char *again = NULL;
+        JsonObject *event;
+
+        if (lines[i][0] == '\0')
+          continue;
+        json_parser_load_from_data (parser, lines[i], -1, &error);
+        g_assert_no_error (error);
+        again = generator_text (json_parser_get_root (parser));
+        g_assert_cmpstr (lines[i], ==, again);
+        event = json_node_get_object (json_parser_get_root (parser));
+        g_assert_true (g_regex_match (wall_format, json_object_get_string_member (event, "wall"), 0, NULL));
+        checked++;
+      }
+    g_assert_cmpuint (checked, >=, 8);
+    g_regex_unref (wall_format);
+
+    /* The record reads the wall clock back to the microsecond. */
+    {
+      TroupeStepRecord *rec = step_record (r, "say");
+      JsonObject *started = find_event (r, "step-started", "say", 0);
+      const char *wall = json_object_get_string_member (started, "wall");
+      g_autofree char *second_text = g_strdup_printf ("%.19sZ", wall);
+      g_autoptr(GDateTime) second = g_date_time_new_from_iso8601 (second_text, NULL);
+
+      g_assert_nonnull (second);
+      g_assert_cmpint (rec->started_us, ==,
+                       g_date_time_to_unix (second) * G_USEC_PER_SEC + g_ascii_strtoll (wall + 20, NULL, 10));
+    }
+  }
+}
+
+/* Values of secret-looking variables never reach the recorded argv (the
+ * README's "Secrets"), however often and wherever they appear in it. */
+static void
+test_records_secrets (void)
+{
+  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Runner) r = NULL;
+  g_autofree char *events_path = NULL;
+  g_autofree char *state_path = NULL;
+  g_autofree char *events = NULL;
+  g_autofree char *state = NULL;
+  JsonArray *argv;
+
+  g_assert_true (g_setenv ("TROUPE_TEST_API_KEY", "s3cr3t-value", TRUE));
+  g_assert_true (g_setenv ("TROUPE_TEST_password", "hunter2hunter2", TRUE));
+  g_assert_true (g_setenv ("TROUPE_TEST_SHORT_TOKEN", "abc", TRUE));
+  r = run_yaml (ws,
+                "name: secrets\n"
+                "steps:\n"
+                "  a: {command: [echo, \"key=s3cr3t-value&again=s3cr3t-value\", hunter2hunter2, abc, plain]}\n"
+                "  b: {command: [echo, nothing secret], needs: [a]}\n",
+                NULL);
+  g_unsetenv ("TROUPE_TEST_API_KEY");
+  g_unsetenv ("TROUPE_TEST_password");
+  g_unsetenv ("TROUPE_TEST_SHORT_TOKEN");
+  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+
+  argv = json_object_get_array_member (find_event (r, "step-started", "a", 0), "argv");
+  g_assert_cmpuint (json_array_get_length (argv), ==, 5);
+  g_assert_cmpstr (json_array_get_string_element (argv, 1), ==, "key=********&again=********");
+  g_assert_cmpstr (json_array_get_string_element (argv, 2), ==, "********");
+  /* Values shorter than six characters would mask too much. */
+  g_assert_cmpstr (json_array_get_string_element (argv, 3), ==, "abc");
+  g_assert_cmpstr (json_array_get_string_element (argv, 4), ==, "plain");
+  argv = json_object_get_array_member (find_event (r, "step-started", "b", 0), "argv");
+  g_assert_cmpstr (json_array_get_string_element (argv, 1), ==, "nothing secret");
+
+  events_path = run_file (r, "events.jsonl");
+  state_path = run_file (r, "state.json");
+  events = read_file (events_path, NULL);
+  state = read_file (state_path, NULL);
+  g_assert_null (strstr (events, "s3cr3t"));
+  g_assert_null (strstr (events, "hunter2"));
+  g_assert_null (strstr (state, "s3cr3t"));
+}
+
+/* --- lazy logs (TroupeProcess, as the runner uses it) --------------------- */
+
+static void
+process_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Runs @process to completion on the thread-default context. */
+static gboolean
+process_run (TroupeProcess  *process,
+             GError        **error)
+{
+  GAsyncResult *result = NULL;
+  gint64 deadline = g_get_monotonic_time () + RUN_TIMEOUT_MS * 1000;
+  gboolean ran;
+
+  troupe_process_run_async (process, NULL, process_done_cb, &result);
+  while (result == NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("the process did not complete");
+      g_main_context_iteration (g_main_context_get_thread_default (), TRUE);
+    }
+  ran = troupe_process_run_finish (process, result, error);
+  g_object_unref (result);
+  /* Nothing of it is left on the context. */
+  g_assert_null (g_main_context_find_source_by_user_data (g_main_context_get_thread_default (), process));
+  return ran;
+}
+
+static TroupeProcess *
+lazy_sh (const char *script,
+         const char *out_log,
+         const char *err_log)
+{
+  const char *argv[] = { "sh", "-c", script, NULL };
+  TroupeProcess *process = troupe_process_new (argv);
+
+  troupe_process_set_lazy_logs (process, TRUE);
+  troupe_process_set_stdout_log (process, out_log);
+  troupe_process_set_stderr_log (process, err_log);
+  return process;
+}
+
+/* With lazy logs a log file only exists once its stream said something;
+ * stderr then comes through a pipe, and still lands in its own file. */
+static void
+test_process_lazy_logs (void)
+{
+  g_autoptr(Ws) ws = ws_new ();
+  g_autofree char *out_log = g_build_filename (ws->top, "out.log", NULL);
+  g_autofree char *err_log = g_build_filename (ws->top, "err.log", NULL);
+  g_autofree char *both_log = g_build_filename (ws->top, "both.log", NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* Silent: no file at all. */
+  {
+    g_autoptr(TroupeProcess) process = lazy_sh ("exit 0", out_log, err_log);
+
+    g_assert_true (process_run (process, &error));
+    g_assert_no_error (error);
+    g_assert_true (troupe_process_get_succeeded (process));
+    g_assert_false (g_file_test (out_log, G_FILE_TEST_EXISTS));
+    g_assert_false (g_file_test (err_log, G_FILE_TEST_EXISTS));
+  }
+
+  /* Only stderr: only its file. */
+  {
+    g_autoptr(TroupeProcess) process = lazy_sh ("echo oops >&2; exit 4", out_log, err_log);
+    g_autofree char *text = NULL;
+
+    g_assert_true (process_run (process, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (troupe_process_get_exit_code (process), ==, 4);
+    g_assert_false (g_file_test (out_log, G_FILE_TEST_EXISTS));
+    text = read_file (err_log, NULL);
+    g_assert_cmpstr (text, ==, "oops\n");
+    g_assert_cmpuint (troupe_process_get_output_size (process), ==, 0);
+  }
+
+  /* Both, more than a pipe holds: every byte in the right file, stdout
+   * also kept as the output. */
+  {
+    g_autoptr(TroupeProcess) process = lazy_sh ("head -c 200000 /dev/zero | tr '\\0' o; "
+                                                "head -c 150000 /dev/zero | tr '\\0' e >&2",
+                                                out_log, err_log);
+    gsize out_len = 0, err_len = 0;
+    g_autofree char *out = NULL;
+    g_autofree char *err = NULL;
+
+    g_unlink (err_log);
+    g_assert_true (process_run (process, &error));
+    g_assert_no_error (error);
+    out = read_file (out_log, &out_len);
+    err = read_file (err_log, &err_len);
+    g_assert_cmpuint (out_len, ==, 200000);
+    g_assert_cmpuint (err_len, ==, 150000);
+    g_assert_true (strspn (out, "o") == out_len && strspn (err, "e") == err_len);
+    g_assert_cmpuint (troupe_process_get_output_size (process), ==, 200000);
+  }
+
+  /* One file for both streams: both land in it. */
+  {
+    g_autoptr(TroupeProcess) process = lazy_sh ("echo out; echo err >&2", both_log, both_log);
+    g_autofree char *text = NULL;
+
+    g_assert_true (process_run (process, &error));
+    g_assert_no_error (error);
+    text = read_file (both_log, NULL);
+    g_assert_cmpuint (strlen (text), ==, 8);
+    g_assert_nonnull (strstr (text, "out\n"));
+    g_assert_nonnull (strstr (text, "err\n"));
+  }
+
+  /* A log that cannot be created fails the attempt as an I/O error once
+   * it ran (it is only created when needed); a stream that stayed empty
+   * needs none, so nothing fails. */
+  {
+    g_autofree char *nowhere = g_build_filename (ws->top, "missing", "dir", "out.log", NULL);
+    g_autofree char *marker = g_build_filename (ws->top, "ran", NULL);
+    g_autofree char *script = g_strdup_printf ("touch '%s'; echo something", marker);
+    g_autoptr(TroupeProcess) talks = lazy_sh (script, nowhere, err_log);
+    g_autoptr(TroupeProcess) silent = lazy_sh ("true", nowhere, nowhere);
+
+    g_assert_false (process_run (talks, &error));
+    g_assert_error (error, TROUPE_PROCESS_ERROR, TROUPE_PROCESS_ERROR_IO);
+    g_assert_nonnull (strstr (error->message, nowhere));
+    g_clear_error (&error);
+    g_assert_true (g_file_test (marker, G_FILE_TEST_EXISTS));
+    g_assert_true (troupe_process_get_succeeded (talks));
+
+    g_assert_true (process_run (silent, &error));
+    g_assert_no_error (error);
+  }
+}
+
 /* --- main contexts ------------------------------------------------------- */
 
 static void
@@ -3185,6 +3502,9 @@ main (int    argc,
   g_test_add_func ("/troupe/run/invalid", test_invalid);
   g_test_add_func ("/troupe/run/simulate", test_simulate);
   g_test_add_func ("/troupe/run/records", test_records);
+  g_test_add_func ("/troupe/run/records/json-writer", test_records_json_writer);
+  g_test_add_func ("/troupe/run/records/secrets", test_records_secrets);
+  g_test_add_func ("/troupe/run/process/lazy-logs", test_process_lazy_logs);
   g_test_add_func ("/troupe/run/main-context", test_thread_default_context);
 
   status = g_test_run ();

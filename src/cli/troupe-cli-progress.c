@@ -581,6 +581,15 @@ describe_event (JsonObject *event,
                               workflow != NULL && *workflow != '\0' ? ", " : "",
                               (guint) member_int (event, "steps"),
                               (guint) member_int (event, "max_parallel"));
+      if (member_string (event, "policy") != NULL)
+        {
+          g_autofree char *base = g_path_get_basename (member_string (event, "policy"));
+          char *with_policy = g_strdup_printf (_("%s, agents chosen by the policy %s (%s)"), what, base,
+                                               member_string (event, "policy_mode") ?: "greedy");
+
+          g_free (what);
+          what = with_policy;
+        }
       if (g_str_equal (name, "run-started"))
         return g_strdup_printf (_("run %s started: %s"), member_string (event, "run"), what);
       return g_strdup_printf (_("run %s resumed (session %u): %s"), member_string (event, "run"),
@@ -598,6 +607,18 @@ describe_event (JsonObject *event,
 
   if (g_str_equal (name, "run-interrupted"))
     return g_strdup_printf (_("run interrupted: %s"), reason != NULL ? reason : "");
+
+  /* A policy-driven run's decisions: the agent, how sure the policy was
+   * of it among the agents it could choose, and the step it starts. */
+  if (g_str_equal (name, "policy-choice"))
+    {
+      const char *agent = member_string (event, "agent");
+      double p = member_is_value (event, "probability") ? json_object_get_double_member (event, "probability") : 0;
+
+      if (instance != NULL)
+        return g_strdup_printf (_("policy → %s (p=%.2f): %s"), agent ? agent : "?", p, instance);
+      return g_strdup_printf (_("policy → %s (p=%.2f): the run ends"), agent ? agent : "?", p);
+    }
 
   if (instance == NULL)
     return NULL;
@@ -683,7 +704,7 @@ describe_event (JsonObject *event,
                               instance, by ? by : "?");
     }
 
-  /* step-ready, policy-choice and the events of later versions. */
+  /* step-ready and the events of later versions. */
   return NULL;
 }
 

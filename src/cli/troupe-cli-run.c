@@ -17,6 +17,7 @@
 
 #include "troupe-cli-progress.h"
 #include "troupe-cli.h"
+#include "troupe-run-policy.h"
 
 /* `troupe run` and `troupe resume`: both drive a TroupeRun on a main loop
  * and show it the same way; they differ in how the run is made. */
@@ -672,6 +673,122 @@ dry_run (const TroupeCliCommand *command,
   return troupe_cli_write_stdout (command, "", 0) ? TROUPE_CLI_EXIT_OK : TROUPE_CLI_EXIT_INVALID;
 }
 
+/* --dry-run --policy: the decisions of one simulated run, then the rates
+ * over many. */
+
+#define POLICY_DRY_RUN_EPISODES 1000
+
+static int
+policy_dry_run (const TroupeCliCommand *command,
+                TroupeWorkflow         *workflow,
+                const char             *policy_file,
+                gboolean                sample,
+                guint64                 seed,
+                gboolean                json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TroupeRunPolicy) chooser = NULL;
+  g_autoptr(JsonObject) report = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *seed_text = NULL;
+  JsonObject *episode;
+  JsonArray *decisions;
+  const char *name;
+  const char *ended_by;
+  guint agent_width, step_width;
+
+  chooser = troupe_run_policy_new (workflow, policy_file, sample, &error);
+  if (chooser == NULL)
+    {
+      troupe_cli_error (command, "%s", error->message);
+      return TROUPE_CLI_EXIT_INVALID;
+    }
+
+  report = troupe_run_policy_simulate (chooser, seed, POLICY_DRY_RUN_EPISODES);
+  json_object_set_int_member (report, "seed", (gint64) seed);
+
+  if (json)
+    {
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+      g_autofree char *text = NULL;
+      gsize length = 0;
+
+      json_node_set_object (root, report);
+      json_generator_set_pretty (generator, TRUE);
+      json_generator_set_root (generator, root);
+      text = json_generator_to_data (generator, &length);
+      if (!troupe_cli_write_stdout (command, text, length) ||
+          !troupe_cli_write_stdout (command, "\n", 1))
+        return TROUPE_CLI_EXIT_INVALID;
+      return TROUPE_CLI_EXIT_OK;
+    }
+
+  name = troupe_workflow_get_name (workflow);
+  if (name == NULL || *name == '\0')
+    name = troupe_workflow_get_file (workflow);
+  base = g_path_get_basename (policy_file);
+  episode = json_object_get_object_member (report, "episode");
+  decisions = json_object_get_array_member (episode, "decisions");
+  ended_by = json_object_get_string_member (episode, "ended_by");
+
+  seed_text = g_strdup_printf ("%" G_GUINT64_FORMAT, seed);
+  printf (_("Dry run of %s with the policy %s (%s, at most %u decisions, seed %s)\n"),
+          name, base, sample ? _("sampled") : _("greedy"),
+          (guint) json_object_get_int_member (report, "max_steps"), seed_text);
+  printf ("%s\n\n", _("(each action succeeds as the workflow's sim.AGENT.success says; nothing is started)"));
+
+  agent_width = strlen (_("AGENT"));
+  step_width = strlen (_("STEP"));
+  for (guint i = 0; i < json_array_get_length (decisions); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (decisions, i);
+      const char *step = json_object_get_string_member_with_default (entry, "step", NULL);
+
+      agent_width = MAX (agent_width, (guint) strlen (json_object_get_string_member (entry, "agent")));
+      step_width = MAX (step_width, step != NULL ? (guint) strlen (step) : 0);
+    }
+
+  printf ("  %3s  %-*s  %5s  %-*s  %s\n", "#", agent_width, _("AGENT"), "P", step_width, _("STEP"), _("OUTCOME"));
+  for (guint i = 0; i < json_array_get_length (decisions); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (decisions, i);
+      const char *step = json_object_get_string_member_with_default (entry, "step", NULL);
+      const char *outcome;
+
+      if (step == NULL)
+        outcome = _("ends the run");
+      else if (json_object_get_boolean_member (entry, "succeeded"))
+        outcome = _("succeeded");
+      else
+        outcome = _("failed");
+      printf ("  %3u  %-*s  %5.2f  %-*s  %s\n", (guint) json_object_get_int_member (entry, "decision"),
+              agent_width, json_object_get_string_member (entry, "agent"),
+              json_object_get_double_member (entry, "probability"),
+              step_width, step != NULL ? step : "-", outcome);
+    }
+
+  printf ("\n");
+  if (g_str_equal (ended_by, "completed"))
+    printf ("  %s\n", _("The workflow completed."));
+  else if (g_str_equal (ended_by, "terminator"))
+    printf ("  %s\n", json_object_get_boolean_member (episode, "succeeded")
+                      ? _("The policy ended the run with the workflow done.")
+                      : _("The policy ended the run before the workflow was done."));
+  else
+    printf ("  %s\n", _("The run reached max_steps before the workflow was done."));
+  printf ("  %-21s %.4g\n", _("Cost"), json_object_get_double_member (episode, "cost"));
+  printf ("  %-21s %.4f\n", _("Reward"), json_object_get_double_member (episode, "reward"));
+
+  printf (_("\n  Over %u simulated runs:\n"), (guint) json_object_get_int_member (report, "episodes"));
+  printf ("  %-21s %.3f\n", _("Success rate"), json_object_get_double_member (report, "success_rate"));
+  printf ("  %-21s %.4f\n", _("Mean reward"), json_object_get_double_member (report, "mean_reward"));
+  printf ("  %-21s %.4g\n", _("Mean cost"), json_object_get_double_member (report, "mean_cost"));
+  printf ("  %-21s %.2f\n", _("Mean decisions"), json_object_get_double_member (report, "mean_decisions"));
+
+  return troupe_cli_write_stdout (command, "", 0) ? TROUPE_CLI_EXIT_OK : TROUPE_CLI_EXIT_INVALID;
+}
+
 /* troupe run */
 
 static gboolean
@@ -706,6 +823,7 @@ troupe_cli_run (const TroupeCliCommand  *command,
   g_auto(GStrv) contexts = NULL;
   g_autofree char *seed = NULL;
   g_autofree char *step_time = NULL;
+  g_autofree char *policy = NULL;
   g_autoptr(TroupeRunOptions) options = NULL;
   g_autoptr(TroupeWorkflow) workflow = NULL;
   g_autoptr(TroupeRun) run = NULL;
@@ -713,6 +831,7 @@ troupe_cli_run (const TroupeCliCommand  *command,
   g_autofree char *workspace = NULL;
   gboolean dry = FALSE;
   gboolean policy_given = FALSE;
+  gboolean policy_sample = FALSE;
   gint64 step_ms = 1000;
   int status;
   const GOptionEntry entries[] = {
@@ -733,6 +852,11 @@ troupe_cli_run (const TroupeCliCommand  *command,
       N_("Print the order the steps would run in and the predicted times; start nothing"), NULL },
     { "step-time", 0, 0, G_OPTION_ARG_STRING, &step_time,
       N_("With --dry-run: how long each step is taken to last (default 1s)"), N_("D") },
+    { "policy", 0, 0, G_OPTION_ARG_FILENAME, &policy,
+      N_("Let a policy trained with 'troupe train FILE' choose which agent acts next"), N_("POLICY.json") },
+    { "policy-sample", 0, 0, G_OPTION_ARG_NONE, &policy_sample,
+      N_("With --policy: draw each agent from the policy (seeded by --seed) instead of taking the most probable"),
+      NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -749,6 +873,12 @@ troupe_cli_run (const TroupeCliCommand  *command,
                                    "An approval step asks on the terminal; when the standard input is not\n"
                                    "a terminal, answer with 'troupe approve RUN STEP' or\n"
                                    "'troupe reject RUN STEP' from another one.\n"
+                                   "\n"
+                                   "With --policy, a policy trained with 'troupe train FILE' chooses, one\n"
+                                   "step at a time, which agent acts next among those with a ready step;\n"
+                                   "its choice of the Terminator, or its max_steps, ends the run and the\n"
+                                   "steps left are skipped. With --dry-run it shows the choices it would\n"
+                                   "make in a simulated run.\n"
                                    "\n"
                                    "Exit status: 0 when the run succeeded, 1 when the workflow is invalid\n"
                                    "or the run failed or was cancelled, 2 on a usage error, 130 when\n"
@@ -779,10 +909,18 @@ troupe_cli_run (const TroupeCliCommand  *command,
     if (!add_context (command, options, contexts[i], &status))
       return status;
 
+  if (policy_sample && policy == NULL)
+    return troupe_cli_usage_error (command, _("--policy-sample goes with --policy POLICY.json"));
+  options->policy_file = g_strdup (policy);
+  options->policy_sample = policy_sample;
+
   if (step_time != NULL)
     {
       g_autofree char *why = NULL;
 
+      if (policy != NULL)
+        return troupe_cli_usage_error (command, _("--step-time does not apply with --policy, whose dry run "
+                                                  "counts decisions, not time"));
       if (!dry)
         return troupe_cli_usage_error (command, _("--step-time only applies to --dry-run"));
       if (!troupe_duration_parse (step_time, &step_ms, &why))
@@ -793,6 +931,9 @@ troupe_cli_run (const TroupeCliCommand  *command,
   if (workflow == NULL)
     return TROUPE_CLI_EXIT_INVALID;
 
+  if (dry && policy != NULL)
+    return policy_dry_run (command, workflow, policy, policy_sample,
+                           options->has_seed ? options->seed : 1, tuning.json);
   if (dry)
     return dry_run (command, workflow, options, step_ms, tuning.json);
 
@@ -846,6 +987,8 @@ troupe_cli_resume (const TroupeCliCommand  *command,
                                    "its runner was killed): the steps that succeeded keep their outputs,\n"
                                    "the others run again. The run runs the workflow as it was when it\n"
                                    "started (its copy in the run's folder), not the file as edited since.\n"
+                                   "A run started with --policy goes on with the same policy (its copy in\n"
+                                   "the run's folder), from the decisions it had made.\n"
                                    "'troupe runs' lists the runs of a workspace.\n"
                                    "\n"
                                    "Exit status: 0 when the run succeeded, 1 when it failed, was cancelled\n"

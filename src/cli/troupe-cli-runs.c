@@ -71,6 +71,26 @@ run_duration_ms (TroupeRunRecord *record)
   return -1;
 }
 
+/* The status to show: a record that says the run is running while nobody
+ * holds its lock lost its runner without a word (SIGKILL, a crash): it is
+ * interrupted, and resumable, like a run whose runner said so. */
+static TroupeRunStatus
+shown_status (const char       *workspace,
+              TroupeRunRecord  *record,
+              const char      **reason)
+{
+  TroupeRunStatus status = troupe_run_record_get_status (record);
+
+  *reason = troupe_run_record_get_reason (record);
+  if (status == TROUPE_RUN_STATUS_RUNNING && troupe_run_record_get_id (record) != NULL &&
+      !troupe_run_store_is_locked (workspace, troupe_run_record_get_id (record)))
+    {
+      *reason = _("the runner stopped before the run finished");
+      return TROUPE_RUN_STATUS_INTERRUPTED;
+    }
+  return status;
+}
+
 static char *
 iso8601 (gint64 wall_us)
 {
@@ -210,7 +230,7 @@ troupe_cli_runs (const TroupeCliCommand  *command,
                                  _("Lists the runs recorded in WORKSPACE/.troupe/runs/, newest first:\n"
                                    "id, workflow, status, start (local time), duration, steps done out\n"
                                    "of the workflow's, and why a run did not succeed. A run whose runner\n"
-                                   "was killed still shows as running until it is resumed.\n"
+                                   "was killed shows as interrupted: resume it with 'troupe resume RUN'.\n"
                                    "\n"
                                    "Exit status: 0, or 2 on a usage error."),
                                  argc, argv, &status))
@@ -239,14 +259,15 @@ troupe_cli_runs (const TroupeCliCommand  *command,
           g_autofree char *started = iso8601 (troupe_run_record_get_started (record));
           g_autofree char *finished = iso8601 (troupe_run_record_get_finished (record));
           gint64 duration = run_duration_ms (record);
+          const char *reason = NULL;
+          TroupeRunStatus run_status = shown_status (workspace, record, &reason);
 
           json_builder_begin_object (builder);
           add_string_or_null (builder, "id", troupe_run_record_get_id (record));
           add_string_or_null (builder, "workflow", troupe_run_record_get_workflow_name (record));
           json_builder_set_member_name (builder, "status");
-          json_builder_add_string_value (builder, troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS,
-                                                                       troupe_run_record_get_status (record)));
-          add_string_or_null (builder, "reason", troupe_run_record_get_reason (record));
+          json_builder_add_string_value (builder, troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, run_status));
+          add_string_or_null (builder, "reason", reason);
           add_string_or_null (builder, "started", started);
           add_string_or_null (builder, "finished", finished);
           json_builder_set_member_name (builder, "duration_ms");
@@ -288,15 +309,15 @@ troupe_cli_runs (const TroupeCliCommand  *command,
         g_autofree char *steps = g_strdup_printf ("%u/%u", counts.done, counts.total);
         g_autofree char *workflow = troupe_cli_truncate (troupe_run_record_get_workflow_name (record) ?: "", 30);
         g_autofree char *duration = NULL;
-        TroupeRunStatus run_status = troupe_run_record_get_status (record);
+        const char *reason = NULL;
+        TroupeRunStatus run_status = shown_status (workspace, record, &reason);
         gint64 ms = run_duration_ms (record);
 
         duration = ms >= 0 ? troupe_cli_format_duration (ms * 1000) : g_strdup ("-");
         g_ptr_array_add (rows, row_new (7, troupe_run_record_get_id (record), workflow,
                                         troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, run_status),
                                         started, duration, steps,
-                                        run_status == TROUPE_RUN_STATUS_SUCCEEDED
-                                        ? NULL : troupe_run_record_get_reason (record)));
+                                        run_status == TROUPE_RUN_STATUS_SUCCEEDED ? NULL : reason));
       }
     print_table (rows, 7);
   }
@@ -396,11 +417,12 @@ print_step_list (const TroupeCliCommand *command,
   g_autofree char *dir = run_dir (workspace, troupe_run_record_get_id (record));
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   GPtrArray *steps = troupe_run_record_get_steps (record);
-  const char *reason = troupe_run_record_get_reason (record);
+  const char *reason = NULL;
+  TroupeRunStatus status = shown_status (workspace, record, &reason);
   const char *workflow = troupe_run_record_get_workflow_name (record);
 
   printf (_("Run %s (%s): %s%s%s\n"), troupe_run_record_get_id (record), workflow ? workflow : "",
-          troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, troupe_run_record_get_status (record)),
+          troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, status),
           reason ? ": " : "", reason ? reason : "");
   printf (_("Files in %s%s\n\n"), dir, G_DIR_SEPARATOR_S);
 
@@ -458,9 +480,10 @@ troupe_cli_logs (const TroupeCliCommand  *command,
                                    "standard error; --attempt N: in attempt N). A step that runs no\n"
                                    "process (the mock provider, send, wait) has no log: its output is\n"
                                    "printed instead. A for_each item is named as in 'review[2]'.\n"
+                                   "A stream that printed nothing has no log file, and prints nothing.\n"
                                    "\n"
-                                   "Exit status: 0, 1 when the run, the step or the log does not\n"
-                                   "exist, 2 on a usage error."),
+                                   "Exit status: 0, 1 when the run or the step does not exist, 2 on a\n"
+                                   "usage error."),
                                  argc, argv, &status))
     return status;
 
@@ -532,12 +555,10 @@ troupe_cli_logs (const TroupeCliCommand  *command,
       return TROUPE_CLI_EXIT_INVALID;
     }
   path = g_build_filename (dir, relative, NULL);
+  /* A log is created on its stream's first byte: no file is a stream that
+   * stayed empty, so there is nothing to print. */
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
-    {
-      troupe_cli_error (command, _("Step '%s' of run %s has no log %s"), rec->instance,
-                        troupe_run_record_get_id (record), path);
-      return TROUPE_CLI_EXIT_INVALID;
-    }
+    return finish_stdout (command) ? TROUPE_CLI_EXIT_OK : TROUPE_CLI_EXIT_INVALID;
 
   return cat_file (command, path) ? TROUPE_CLI_EXIT_OK : TROUPE_CLI_EXIT_INVALID;
 }

@@ -29,6 +29,9 @@ G_DECLARE_FINAL_TYPE (TroupeProcess, troupe_process, TROUPE, PROCESS, GObject)
  *   whole output is in the spill file and troupe_process_get_spilled()
  *   says so.
  * - stderr goes to the stderr log.
+ * - Logs are created when the child starts, replacing what was there;
+ *   with lazy logs, only when their stream's first byte arrives, so that a
+ *   stream that stays empty leaves no file at all.
  * - stdin receives the given bytes, then end-of-file (or /dev/null).
  * - A timeout or troupe_process_terminate() sends SIGTERM to the whole
  *   process group, then SIGKILL after the grace period; when the child
@@ -55,6 +58,14 @@ void           troupe_process_set_stdout_log (TroupeProcess      *self,
                                               const char         *path);
 void           troupe_process_set_stderr_log (TroupeProcess      *self,
                                               const char         *path);
+/* Lazy logs (default off): each log file is created on its stream's
+ * first byte, and a stream that stays empty creates none (whatever is at
+ * its path then stays as it was: give paths nothing else uses). A log
+ * that cannot be created is then an I/O error at the end of the run, not
+ * before the start. Trivial steps are much cheaper this way: creating two
+ * files per attempt was the largest part of their cost. */
+void           troupe_process_set_lazy_logs  (TroupeProcess      *self,
+                                              gboolean            lazy);
 /* 0: no cap (default 1 MiB). */
 void           troupe_process_set_output_cap (TroupeProcess      *self,
                                               guint64             bytes);

@@ -360,39 +360,60 @@ secret_like (const char *name)
   return NULL;
 }
 
-/* Secrets never reach logs: values of the environment whose names look
- * like secrets are masked wherever they appear in what is recorded. */
-static char *
-mask_secrets (const char *text)
+/* The values to mask: those of the environment's variables whose names
+ * look like secrets, found once per run. */
+static const char * const *
+run_secrets (TroupeRun *self)
 {
-  GString *str = g_string_new (text);
-  g_auto(GStrv) env = g_get_environ ();
-
-  for (guint i = 0; env[i] != NULL; i++)
+  if (self->secrets == NULL)
     {
-      const char *eq = strchr (env[i], '=');
-      g_autofree char *name = NULL;
+      g_auto(GStrv) env = g_get_environ ();
+      GStrvBuilder *builder = g_strv_builder_new ();
 
-      if (eq == NULL || strlen (eq + 1) < 6)
-        continue;
-      name = g_strndup (env[i], eq - env[i]);
-      if (secret_like (name) != NULL)
-        g_string_replace (str, eq + 1, "********", 0);
+      for (guint i = 0; env[i] != NULL; i++)
+        {
+          const char *eq = strchr (env[i], '=');
+          g_autofree char *name = NULL;
+
+          if (eq == NULL || strlen (eq + 1) < 6)
+            continue;
+          name = g_strndup (env[i], eq - env[i]);
+          if (secret_like (name) != NULL)
+            g_strv_builder_add (builder, eq + 1);
+        }
+      self->secrets = g_strv_builder_end (builder);
+      g_strv_builder_unref (builder);
     }
 
-  return g_string_free (str, FALSE);
+  return (const char * const *) self->secrets;
 }
 
+/* Secrets never reach logs: values of the environment whose names look
+ * like secrets are masked wherever they appear in what is recorded. */
 static JsonArray *
-recorded_argv (const char * const *argv)
+recorded_argv (TroupeRun          *self,
+               const char * const *argv)
 {
+  const char * const *secrets = run_secrets (self);
   JsonArray *array = json_array_new ();
 
   for (guint i = 0; argv[i] != NULL; i++)
     {
-      g_autofree char *masked = mask_secrets (argv[i]);
+      gboolean has_secret = FALSE;
 
-      json_array_add_string_element (array, masked);
+      for (guint j = 0; secrets[j] != NULL && !has_secret; j++)
+        has_secret = strstr (argv[i], secrets[j]) != NULL;
+      if (has_secret)
+        {
+          GString *masked = g_string_new (argv[i]);
+
+          for (guint j = 0; secrets[j] != NULL; j++)
+            g_string_replace (masked, secrets[j], "********", 0);
+          json_array_add_string_element (array, masked->str);
+          g_string_free (masked, TRUE);
+        }
+      else
+        json_array_add_string_element (array, argv[i]);
     }
   return array;
 }
@@ -831,6 +852,9 @@ start_process (TroupeRun      *self,
   inst->process = troupe_process_new ((const char * const *) argv);
   g_object_set_data (G_OBJECT (inst->process), "troupe-run-instance", inst);
   troupe_process_set_cwd (inst->process, self->workspace_root);
+  /* A log is only created when its stream has something to say: a missing
+   * log is an empty one (the README's run records). */
+  troupe_process_set_lazy_logs (inst->process, TRUE);
   troupe_process_set_stdout_log (inst->process, log_out_path);
   troupe_process_set_stderr_log (inst->process, log_err_path);
   troupe_process_set_output_cap (inst->process, pa->cap);
@@ -858,7 +882,7 @@ start_process (TroupeRun      *self,
     }
 
   started = started_event (self, inst, NULL);
-  json_object_set_array_member (started, "argv", recorded_argv ((const char * const *) argv));
+  json_object_set_array_member (started, "argv", recorded_argv (self, (const char * const *) argv));
   json_object_set_string_member (started, "log_out", pa->log_out);
   json_object_set_string_member (started, "log_err", log_err);
   inst->status = TROUPE_STEP_STATUS_RUNNING;

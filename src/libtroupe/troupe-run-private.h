@@ -6,6 +6,7 @@
 #pragma once
 
 #include "troupe-process.h"
+#include "troupe-run-policy.h"
 #include "troupe-run.h"
 
 G_BEGIN_DECLS
@@ -57,6 +58,10 @@ struct _TroupeRun
   char              *workspace_root;
   char              *timestamp_utc;
   char              *stop_reason;
+  /* Values of the environment's secret-looking variables, masked in the
+   * recorded argv: found once per run (NULL until needed), not once per
+   * argument of every step. */
+  GStrv              secrets;
 
   GHashTable        *instances;     /* id -> Instance*, owns */
   GPtrArray         *by_order;      /* Instance*, creation order */
@@ -64,6 +69,7 @@ struct _TroupeRun
   GHashTable        *agent_running; /* name -> count */
   GHashTable        *provider_running;
   GRand             *rand;
+  TroupeRunPolicy   *policy;        /* --policy: it chooses what starts; else NULL */
   /* Instances that became final and whose dependents are still to be
    * told: handled in a loop, not by recursion, so a skip that runs down
    * a 10,000-step chain cannot exhaust the stack. */

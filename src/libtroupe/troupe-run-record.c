@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "troupe-enums.h"
 #include "troupe-run-record.h"
@@ -27,6 +28,9 @@ struct _TroupeRunRecord
   guint            n_steps;
   guint            session;
   TroupeRunStatus  status;
+  /* The last "wall" second parsed (see parse_wall()). */
+  char             wall_second_text[20];
+  gint64           wall_second;
 };
 
 G_DEFINE_QUARK (troupe-run-record-error-quark, troupe_run_record_error)
@@ -93,13 +97,47 @@ ensure_step (TroupeRunRecord *self,
 }
 
 static gint64
-parse_wall (const char *text)
+parse_wall_slowly (const char *text)
 {
   g_autoptr(GDateTime) dt = NULL;
 
   if (text == NULL || (dt = g_date_time_new_from_iso8601 (text, NULL)) == NULL)
     return 0;
   return g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+}
+
+/* Microseconds since the epoch of an event's "wall". Every event has one,
+ * and parsing it through GDateTime was a noticeable part of applying an
+ * event; the store writes them as "2026-11-21T01:45:02.123456Z", and many
+ * events share their second: that is parsed once, the microseconds each
+ * time. Anything else takes the general path. */
+static gint64
+parse_wall (TroupeRunRecord *self,
+            const char      *text)
+{
+  gint64 micro = 0;
+
+  if (text == NULL || strlen (text) != 27 || text[19] != '.' || text[26] != 'Z')
+    return parse_wall_slowly (text);
+  for (guint i = 20; i < 26; i++)
+    {
+      if (!g_ascii_isdigit (text[i]))
+        return parse_wall_slowly (text);
+      micro = micro * 10 + (text[i] - '0');
+    }
+
+  if (memcmp (text, self->wall_second_text, 19) != 0)
+    {
+      g_autofree char *second = g_strdup_printf ("%.19sZ", text);
+      gint64 us = parse_wall_slowly (second);
+
+      if (us == 0)
+        return parse_wall_slowly (text);
+      memcpy (self->wall_second_text, text, 19);
+      self->wall_second = us / G_USEC_PER_SEC;
+    }
+
+  return self->wall_second * G_USEC_PER_SEC + micro;
 }
 
 static const char *
@@ -138,15 +176,36 @@ set_str (char       **field,
   *field = g_strdup (value);
 }
 
+/* The step status class, referenced once: troupe_enum_to_nick() and
+ * troupe_enum_from_nick() take and drop a reference on every call, which
+ * adds up over the steps of every snapshot. */
+static GEnumClass *
+step_status_class (void)
+{
+  static GEnumClass *klass = NULL;
+
+  if (g_once_init_enter (&klass))
+    g_once_init_leave (&klass, g_type_class_ref (TROUPE_TYPE_STEP_STATUS));
+  return klass;
+}
+
+static const char *
+step_status_nick (TroupeStepStatus status)
+{
+  GEnumValue *value = g_enum_get_value (step_status_class (), status);
+
+  return value != NULL ? value->value_nick : NULL;
+}
+
 static gboolean
 parse_step_status (const char       *nick,
                    TroupeStepStatus *status)
 {
-  int value;
+  GEnumValue *value;
 
-  if (!troupe_enum_from_nick (TROUPE_TYPE_STEP_STATUS, nick, &value))
+  if (nick == NULL || (value = g_enum_get_value_by_nick (step_status_class (), nick)) == NULL)
     return FALSE;
-  *status = value;
+  *status = value->value;
   return TRUE;
 }
 
@@ -214,7 +273,7 @@ troupe_run_record_apply (TroupeRunRecord  *self,
       if (g_str_equal (name, "run-started"))
         {
           self->session = 1;
-          self->started_us = parse_wall (get_string (event, "wall"));
+          self->started_us = parse_wall (self, get_string (event, "wall"));
         }
       else
         {
@@ -238,7 +297,7 @@ troupe_run_record_apply (TroupeRunRecord  *self,
     {
       rec->status = TROUPE_STEP_STATUS_RUNNING;
       rec->attempts = get_int (event, "attempt", rec->attempts + 1);
-      rec->started_us = parse_wall (get_string (event, "wall"));
+      rec->started_us = parse_wall (self, get_string (event, "wall"));
       if (get_string (event, "log_out") != NULL)
         set_str (&rec->log_out, get_string (event, "log_out"));
       if (get_string (event, "log_err") != NULL)
@@ -258,7 +317,7 @@ troupe_run_record_apply (TroupeRunRecord  *self,
           return FALSE;
         }
       apply_attempt_result (rec, event);
-      rec->finished_us = parse_wall (get_string (event, "wall"));
+      rec->finished_us = parse_wall (self, get_string (event, "wall"));
       set_str (&rec->output_path, get_string (event, "output_path"));
       rec->output_bytes = get_int (event, "output_bytes", 0);
       rec->spilled = has_value (event, "spilled") && json_object_get_boolean_member (event, "spilled");
@@ -270,7 +329,7 @@ troupe_run_record_apply (TroupeRunRecord  *self,
     {
       rec->status = g_str_equal (name, "step-skipped") ? TROUPE_STEP_STATUS_SKIPPED : TROUPE_STEP_STATUS_CANCELLED;
       set_str (&rec->reason, get_string (event, "reason"));
-      rec->finished_us = parse_wall (get_string (event, "wall"));
+      rec->finished_us = parse_wall (self, get_string (event, "wall"));
     }
   else if (g_str_equal (name, "step-expanded") && rec != NULL)
     {
@@ -310,7 +369,7 @@ troupe_run_record_apply (TroupeRunRecord  *self,
         }
       self->status = status;
       set_str (&self->reason, get_string (event, "reason"));
-      self->finished_us = parse_wall (get_string (event, "wall"));
+      self->finished_us = parse_wall (self, get_string (event, "wall"));
       g_clear_pointer (&self->metrics, json_object_unref);
       if (json_object_has_member (event, "metrics"))
         self->metrics = json_object_ref (json_object_get_object_member (event, "metrics"));
@@ -408,86 +467,223 @@ troupe_run_record_to_json (TroupeRunRecord *self)
   return node;
 }
 
+/* The JSON writer of the journal and the snapshot. Both are written for
+ * every event, and json-glib's generator (a JsonNode tree, a GString per
+ * call, printf for every number) was a tenth of a trivial step's cost.
+ * It writes what json-glib 1.6's generator writes, byte for byte, except
+ * that U+001F is escaped as \u001f, which json-glib leaves bare (invalid
+ * JSON; both parse to the same string where it is accepted). */
+
+/* Which bytes a JSON string escapes: 0 none, else the letter after the
+ * backslash, or 'u' for \u00XX. */
+static const char escapes[256] = {
+  [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u', [0x06] = 'u', [0x07] = 'u',
+  ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [0x0b] = 'u', ['\f'] = 'f', ['\r'] = 'r',
+  [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
+  [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
+  [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u',
+  ['"'] = '"', ['\\'] = '\\', [0x7f] = 'u',
+};
+
+/* g_string_append_len() in GLib 2.74 is a call into the general
+ * g_string_insert_len(): this is what it comes down to for an append, and
+ * a snapshot makes millions of them. */
+static inline void
+put (GString    *out,
+     const char *data,
+     gsize       len)
+{
+  gsize at = out->len;
+
+  if (at + len < out->allocated_len)
+    {
+      out->len = at + len;
+      out->str[out->len] = '\0';
+    }
+  else
+    g_string_set_size (out, at + len);
+  memcpy (out->str + at, data, len);
+}
+
+static inline void
+put_c (GString *out,
+       char     c)
+{
+  put (out, &c, 1);
+}
+
 static void
 append_json_string (GString    *out,
                     const char *text)
 {
   static const char hex[] = "0123456789abcdef";
+  const guchar *run;
+  const guchar *p;
 
   if (text == NULL)
     {
-      g_string_append (out, "null");
+      put (out, "null", 4);
       return;
     }
 
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) text; *p; p++)
+  put_c (out, '"');
+  /* Runs of bytes that need no escape are copied in one go. */
+  for (run = p = (const guchar *) text; *p != '\0'; p++)
     {
-      switch (*p)
+      char escape = escapes[*p];
+
+      if (escape == 0)
+        continue;
+      put (out, (const char *) run, p - run);
+      put_c (out, '\\');
+      put_c (out, escape);
+      if (escape == 'u')
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
-        default:
-          if (*p < 0x20)
-            {
-              g_string_append (out, "\\u00");
-              g_string_append_c (out, hex[*p >> 4]);
-              g_string_append_c (out, hex[*p & 0xf]);
-            }
-          else
-            g_string_append_c (out, *p);
+          put (out, "00", 2);
+          put_c (out, hex[*p >> 4]);
+          put_c (out, hex[*p & 0xf]);
         }
+      run = p + 1;
     }
-  g_string_append_c (out, '"');
+  put (out, (const char *) run, p - run);
+  put_c (out, '"');
 }
 
 static void
-append_member (GString    *out,
-               const char *name)
+append_int (GString *out,
+            gint64   value)
 {
-  if (out->len > 0 && out->str[out->len - 1] != '{')
-    g_string_append_c (out, ',');
-  append_json_string (out, name);
-  g_string_append_c (out, ':');
+  char digits[24];
+  char *end = digits + sizeof digits;
+  char *p = end;
+  /* Negated as unsigned: G_MININT64 has no positive counterpart. */
+  guint64 magnitude = value < 0 ? -(guint64) value : (guint64) value;
+
+  do
+    {
+      *--p = (char) ('0' + magnitude % 10);
+      magnitude /= 10;
+    }
+  while (magnitude > 0);
+  if (value < 0)
+    *--p = '-';
+  put (out, p, end - p);
 }
 
 static void
-append_int_member (GString    *out,
-                   const char *name,
-                   gint64      value)
+append_double (GString *out,
+               double   value)
 {
-  append_member (out, name);
-  g_string_append_printf (out, "%" G_GINT64_FORMAT, value);
+  char number[G_ASCII_DTOSTR_BUF_SIZE];
+
+  g_ascii_dtostr (number, sizeof number, value);
+  put (out, number, strlen (number));
+  /* As json-glib: a double stays a double when it is read back. */
+  if (strpbrk (number, ".eE") == NULL)
+    put (out, ".0", 2);
 }
 
 static void
-append_string_member (GString    *out,
-                      const char *name,
-                      const char *value)
+append_bool (GString  *out,
+             gboolean  value)
 {
-  append_member (out, name);
-  append_json_string (out, value);
+  if (value)
+    put (out, "true", 4);
+  else
+    put (out, "false", 5);
+}
+
+static void append_node (GString *out, JsonNode *node);
+
+static void
+append_object (GString    *out,
+               JsonObject *object)
+{
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *member;
+  gboolean first = TRUE;
+
+  put_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    {
+      if (!first)
+        put_c (out, ',');
+      first = FALSE;
+      append_json_string (out, name);
+      put_c (out, ':');
+      append_node (out, member);
+    }
+  put_c (out, '}');
 }
 
 static void
-append_object_member (GString    *out,
-                      const char *name,
-                      JsonObject *object)
+append_node (GString  *out,
+             JsonNode *node)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      append_object (out, json_node_get_object (node));
+      break;
 
-  /* Options and metrics are a handful of members: json-glib is fine. */
-  json_node_set_object (node, object);
-  json_generator_set_root (generator, node);
-  text = json_generator_to_data (generator, NULL);
-  append_member (out, name);
-  g_string_append (out, text);
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        put_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              put_c (out, ',');
+            append_node (out, json_array_get_element (array, i));
+          }
+        put_c (out, ']');
+      }
+      break;
+
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          append_int (out, json_node_get_int (node));
+          break;
+        case G_TYPE_DOUBLE:
+          append_double (out, json_node_get_double (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          append_bool (out, json_node_get_boolean (node));
+          break;
+        case G_TYPE_STRING:
+          append_json_string (out, json_node_get_string (node));
+          break;
+        default:
+          put (out, "null", 4);
+          break;
+        }
+      break;
+
+    case JSON_NODE_NULL:
+    default:
+      put (out, "null", 4);
+      break;
+    }
 }
+
+void
+troupe_run_record_append_json (GString  *out,
+                               JsonNode *node)
+{
+  g_return_if_fail (out != NULL);
+  g_return_if_fail (node != NULL);
+
+  append_node (out, node);
+}
+
+/* A literal: its length is known at compile time. */
+#define PUT_LITERAL(out, text) put ((out), "" text, sizeof (text) - 1)
 
 void
 troupe_run_record_write_json (TroupeRunRecord *self,
@@ -499,74 +695,109 @@ troupe_run_record_write_json (TroupeRunRecord *self,
   g_return_if_fail (out != NULL);
 
   /* Member for member what troupe_run_record_to_json() builds; the tests
-   * load what this writes and compare it with the live record. */
-  g_string_append_c (out, '{');
-  append_int_member (out, "version", STATE_VERSION);
-  append_string_member (out, "id", self->id);
-  append_string_member (out, "workflow", self->workflow_name);
-  append_string_member (out, "status", troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, self->status));
-  append_string_member (out, "reason", self->reason);
-  append_int_member (out, "seq", self->seq);
-  append_int_member (out, "session", self->session);
-  append_int_member (out, "n_steps", self->n_steps);
-  append_int_member (out, "started_us", self->started_us);
-  append_int_member (out, "finished_us", self->finished_us);
+   * load what this writes and compare it with the live record. A large
+   * run's snapshot is millions of members: the names are written as
+   * literals, with their commas. */
+  PUT_LITERAL (out, "{\"version\":");
+  append_int (out, STATE_VERSION);
+  PUT_LITERAL (out, ",\"id\":");
+  append_json_string (out, self->id);
+  PUT_LITERAL (out, ",\"workflow\":");
+  append_json_string (out, self->workflow_name);
+  PUT_LITERAL (out, ",\"status\":");
+  append_json_string (out, troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, self->status));
+  PUT_LITERAL (out, ",\"reason\":");
+  append_json_string (out, self->reason);
+  PUT_LITERAL (out, ",\"seq\":");
+  append_int (out, self->seq);
+  PUT_LITERAL (out, ",\"session\":");
+  append_int (out, self->session);
+  PUT_LITERAL (out, ",\"n_steps\":");
+  append_int (out, self->n_steps);
+  PUT_LITERAL (out, ",\"started_us\":");
+  append_int (out, self->started_us);
+  PUT_LITERAL (out, ",\"finished_us\":");
+  append_int (out, self->finished_us);
   if (self->options != NULL)
-    append_object_member (out, "options", self->options);
+    {
+      PUT_LITERAL (out, ",\"options\":");
+      append_object (out, self->options);
+    }
   if (self->metrics != NULL)
-    append_object_member (out, "metrics", self->metrics);
+    {
+      PUT_LITERAL (out, ",\"metrics\":");
+      append_object (out, self->metrics);
+    }
 
-  append_member (out, "steps");
-  g_string_append_c (out, '[');
+  PUT_LITERAL (out, ",\"steps\":[");
   for (guint i = 0; i < self->steps->len; i++)
     {
       TroupeStepRecord *rec = g_ptr_array_index (self->steps, i);
 
       if (i > 0)
-        g_string_append_c (out, ',');
-      g_string_append_c (out, '{');
-      append_string_member (out, "instance", rec->instance);
-      append_string_member (out, "step", rec->step);
-      append_string_member (out, "item", rec->item);
-      append_int_member (out, "index", rec->index);
-      append_string_member (out, "status", troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, rec->status));
-      append_string_member (out, "reason", rec->reason);
-      append_int_member (out, "attempts", rec->attempts);
-      append_int_member (out, "exit_code", rec->exit_code);
-      append_int_member (out, "signal", rec->signal);
-      append_member (out, "timed_out");
-      g_string_append (out, rec->timed_out ? "true" : "false");
-      append_int_member (out, "started_us", rec->started_us);
-      append_int_member (out, "finished_us", rec->finished_us);
-      append_int_member (out, "duration_us", rec->duration_us);
-      append_int_member (out, "total_us", rec->total_us);
-      append_string_member (out, "output_path", rec->output_path);
-      append_int_member (out, "output_bytes", rec->output_bytes);
-      append_member (out, "spilled");
-      g_string_append (out, rec->spilled ? "true" : "false");
-      append_member (out, "cost");
+        put_c (out, ',');
+      PUT_LITERAL (out, "{\"instance\":");
+      append_json_string (out, rec->instance);
+      PUT_LITERAL (out, ",\"step\":");
+      append_json_string (out, rec->step);
+      PUT_LITERAL (out, ",\"item\":");
+      append_json_string (out, rec->item);
+      PUT_LITERAL (out, ",\"index\":");
+      append_int (out, rec->index);
+      PUT_LITERAL (out, ",\"status\":");
+      append_json_string (out, step_status_nick (rec->status));
+      PUT_LITERAL (out, ",\"reason\":");
+      append_json_string (out, rec->reason);
+      PUT_LITERAL (out, ",\"attempts\":");
+      append_int (out, rec->attempts);
+      PUT_LITERAL (out, ",\"exit_code\":");
+      append_int (out, rec->exit_code);
+      PUT_LITERAL (out, ",\"signal\":");
+      append_int (out, rec->signal);
+      PUT_LITERAL (out, ",\"timed_out\":");
+      append_bool (out, rec->timed_out);
+      PUT_LITERAL (out, ",\"started_us\":");
+      append_int (out, rec->started_us);
+      PUT_LITERAL (out, ",\"finished_us\":");
+      append_int (out, rec->finished_us);
+      PUT_LITERAL (out, ",\"duration_us\":");
+      append_int (out, rec->duration_us);
+      PUT_LITERAL (out, ",\"total_us\":");
+      append_int (out, rec->total_us);
+      PUT_LITERAL (out, ",\"output_path\":");
+      append_json_string (out, rec->output_path);
+      PUT_LITERAL (out, ",\"output_bytes\":");
+      append_int (out, rec->output_bytes);
+      PUT_LITERAL (out, ",\"spilled\":");
+      append_bool (out, rec->spilled);
+      PUT_LITERAL (out, ",\"cost\":");
       if (rec->has_cost && isfinite (rec->cost))
-        g_string_append (out, g_ascii_dtostr (number, sizeof number, rec->cost));
+        {
+          g_ascii_dtostr (number, sizeof number, rec->cost);
+          put (out, number, strlen (number));
+        }
       else
-        g_string_append (out, "null");
-      append_int_member (out, "tokens", rec->tokens);
-      append_string_member (out, "log_out", rec->log_out);
-      append_string_member (out, "log_err", rec->log_err);
+        PUT_LITERAL (out, "null");
+      PUT_LITERAL (out, ",\"tokens\":");
+      append_int (out, rec->tokens);
+      PUT_LITERAL (out, ",\"log_out\":");
+      append_json_string (out, rec->log_out);
+      PUT_LITERAL (out, ",\"log_err\":");
+      append_json_string (out, rec->log_err);
       if (rec->children != NULL)
         {
-          append_member (out, "children");
-          g_string_append_c (out, '[');
+          PUT_LITERAL (out, ",\"children\":[");
           for (guint j = 0; j < rec->children->len; j++)
             {
               if (j > 0)
-                g_string_append_c (out, ',');
+                put_c (out, ',');
               append_json_string (out, g_ptr_array_index (rec->children, j));
             }
-          g_string_append_c (out, ']');
+          put_c (out, ']');
         }
-      g_string_append_c (out, '}');
+      put_c (out, '}');
     }
-  g_string_append (out, "]}");
+  PUT_LITERAL (out, "]}");
 }
 
 TroupeRunRecord *

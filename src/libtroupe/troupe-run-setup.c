@@ -37,6 +37,7 @@ troupe_run_options_copy (const TroupeRunOptions *options)
 
   copy = g_memdup2 (options, sizeof *options);
   copy->context = NULL;
+  copy->policy_file = g_strdup (options->policy_file);
   if (options->context != NULL)
     {
       GHashTableIter iter;
@@ -57,6 +58,7 @@ troupe_run_options_free (TroupeRunOptions *options)
     return;
 
   g_clear_pointer (&options->context, g_hash_table_unref);
+  g_free (options->policy_file);
   g_free (options);
 }
 
@@ -265,6 +267,15 @@ troupe_run_new (TroupeWorkflow          *workflow,
   if (!preflight (self, error))
     return NULL;
 
+  /* A policy that does not fit the workflow is refused before the run
+   * exists. */
+  if (options != NULL && options->policy_file != NULL)
+    {
+      self->policy = troupe_run_policy_new (workflow, options->policy_file, options->policy_sample, error);
+      if (self->policy == NULL)
+        return NULL;
+    }
+
   yaml = troupe_workflow_to_data (workflow, TROUPE_FILE_FORMAT_YAML, NULL);
   self->store = troupe_run_store_create (self->workspace_root, NULL, yaml, error);
   if (self->store == NULL)
@@ -275,6 +286,8 @@ troupe_run_new (TroupeWorkflow          *workflow,
    * a run was resumed. */
   self->timestamp_utc = timestamp_from_run_id (troupe_run_store_get_id (self->store));
   setup (self, options);
+  if (self->policy != NULL && !_troupe_run_policy_attach (self->policy, self, error))
+    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -357,6 +370,8 @@ troupe_run_new_resume (const char              *workspace_root,
   self->timestamp_utc = timestamp_from_run_id (run_id);
   self->resumed = TRUE;
   setup (self, merged);
+  if (!_troupe_run_policy_resume (self, merged->policy_file, &self->policy, error))
+    return NULL;
 
   return g_steal_pointer (&self);
 }

@@ -29,6 +29,14 @@ struct _TroupeRunStore
   GFileMonitor     *approvals_monitor;
 
   gint64            last_flush_us;    /* how long the last snapshot took */
+  /* Reused for every event line and every snapshot: allocating them
+   * again each time cost more than writing them. */
+  GString          *line;
+  GString          *snapshot;
+  /* The wall clock's current second, formatted once ("2026-11-21T01:45:02.")
+   * for all the events of that second. */
+  gint64            wall_second;
+  char              wall_prefix[32];
   int               events_fd;
   int               lock_fd;
   GSource          *snapshot_source;
@@ -102,6 +110,10 @@ troupe_run_store_finalize (GObject *object)
   if (self->lock_fd >= 0)
     close (self->lock_fd);
   g_clear_pointer (&self->record, troupe_run_record_free);
+  if (self->line != NULL)
+    g_string_free (self->line, TRUE);
+  if (self->snapshot != NULL)
+    g_string_free (self->snapshot, TRUE);
   g_clear_pointer (&self->id, g_free);
   g_clear_pointer (&self->dir, g_free);
 
@@ -127,6 +139,8 @@ troupe_run_store_init (TroupeRunStore *self)
 {
   self->events_fd = -1;
   self->lock_fd = -1;
+  self->wall_second = -1;
+  self->line = g_string_sized_new (512);
 }
 
 static char *
@@ -470,6 +484,42 @@ troupe_run_store_list (const char *workspace_root)
   return runs;
 }
 
+gboolean
+troupe_run_store_is_locked (const char *workspace_root,
+                            const char *run_id)
+{
+  g_autofree char *parent = NULL;
+  g_autofree char *path = NULL;
+  gboolean locked;
+  int fd;
+
+  g_return_val_if_fail (workspace_root != NULL, FALSE);
+  g_return_val_if_fail (run_id != NULL, FALSE);
+
+  if (!run_id_is_valid (run_id))
+    return FALSE;
+  parent = runs_dir (workspace_root);
+  path = g_build_filename (parent, run_id, "lock", NULL);
+  fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return FALSE;
+
+  /* A shared lock for a moment: it conflicts only with a runner's
+   * exclusive one. A runner starting right now waits for it (take_lock()
+   * tries again). Any other failure says nothing about the runner, so it
+   * is not taken for its death. */
+  if (flock (fd, LOCK_SH | LOCK_NB) == 0)
+    {
+      flock (fd, LOCK_UN);
+      locked = FALSE;
+    }
+  else
+    locked = TRUE;
+  close (fd);
+
+  return locked;
+}
+
 const char *
 troupe_run_store_get_id (TroupeRunStore *self)
 {
@@ -510,19 +560,40 @@ on_snapshot_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* "2026-11-21T01:45:02.123456Z": what g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ")
+ * gives, for a fraction of its cost; the part up to the second is only
+ * formatted when the second changes. */
+static void
+format_wall (TroupeRunStore *self,
+             gint64          now_us,
+             char            wall[32])
+{
+  gint64 second = now_us / G_USEC_PER_SEC;
+  gint64 micro = now_us % G_USEC_PER_SEC;
+
+  if (second != self->wall_second)
+    {
+      g_autoptr(GDateTime) date = g_date_time_new_from_unix_utc (second);
+      g_autofree char *prefix = date != NULL ? g_date_time_format (date, "%Y-%m-%dT%H:%M:%S.") : NULL;
+
+      g_strlcpy (self->wall_prefix,
+                 prefix != NULL && strlen (prefix) < sizeof self->wall_prefix ? prefix : "1970-01-01T00:00:00.",
+                 sizeof self->wall_prefix);
+      self->wall_second = second;
+    }
+
+  g_snprintf (wall, 32, "%s%06dZ", self->wall_prefix, (int) micro);
+}
+
 gboolean
 troupe_run_store_append (TroupeRunStore  *self,
                          JsonObject      *event,
                          GError         **error)
 {
   g_autoptr(JsonNode) node = NULL;
-  g_autoptr(JsonGenerator) generator = NULL;
-  g_autoptr(GDateTime) now = NULL;
-  g_autofree char *wall = NULL;
-  g_autofree char *line = NULL;
+  char wall[32];
   const char *name;
   guint session;
-  gsize length;
 
   g_return_val_if_fail (TROUPE_IS_RUN_STORE (self), FALSE);
   g_return_val_if_fail (event != NULL, FALSE);
@@ -538,8 +609,7 @@ troupe_run_store_append (TroupeRunStore  *self,
   else if (g_str_equal (name, "run-resumed"))
     session++;
 
-  now = g_date_time_new_now_utc ();
-  wall = g_date_time_format (now, "%Y-%m-%dT%H:%M:%S.%fZ");
+  format_wall (self, g_get_real_time (), wall);
   json_object_set_int_member (event, "seq", troupe_run_record_get_seq (self->record) + 1);
   json_object_set_string_member (event, "wall", wall);
   json_object_set_int_member (event, "mono_us", g_get_monotonic_time ());
@@ -548,16 +618,13 @@ troupe_run_store_append (TroupeRunStore  *self,
   if (!troupe_run_record_apply (self->record, event, error))
     return FALSE;
 
-  generator = json_generator_new ();
-  json_generator_set_root (generator, node);
-  line = json_generator_to_data (generator, &length);
+  g_string_truncate (self->line, 0);
+  troupe_run_record_append_json (self->line, node);
+  g_string_append_c (self->line, '\n');
 
   /* One write per event: a killed runner leaves whole lines, at worst
    * without the last one. */
-  line = g_realloc (line, length + 2);
-  line[length++] = '\n';
-  line[length] = '\0';
-  if (!troupe_write_all (self->events_fd, line, length))
+  if (!troupe_write_all (self->events_fd, self->line->str, self->line->len))
     {
       g_autofree char *path = g_build_filename (self->dir, "events.jsonl", NULL);
       return set_errno_error (error, errno, "append to", path);
@@ -583,8 +650,6 @@ troupe_run_store_flush (TroupeRunStore  *self,
 {
   g_autofree char *path = NULL;
   gint64 begin = g_get_monotonic_time ();
-  GString *data;
-  gboolean ok;
 
   g_return_val_if_fail (TROUPE_IS_RUN_STORE (self), FALSE);
 
@@ -592,14 +657,22 @@ troupe_run_store_flush (TroupeRunStore  *self,
 
   /* Written straight into one string: building a JSON tree of a large
    * run's state and freeing it again cost most of the snapshot's time
-   * and, at its peak, several KiB per step. */
-  data = g_string_sized_new (4096);
-  troupe_run_record_write_json (self->record, data);
+   * and, at its peak, several KiB per step. The string is kept for the
+   * next snapshot, which is about as large: growing a fresh one again
+   * each time mapped and faulted in its pages again. */
+  if (self->snapshot == NULL)
+    self->snapshot = g_string_sized_new (4096);
+  g_string_truncate (self->snapshot, 0);
+  troupe_run_record_write_json (self->record, self->snapshot);
   path = g_build_filename (self->dir, "state.json", NULL);
-  ok = troupe_write_file_atomically (path, data->str, data->len, error);
-  g_string_free (data, TRUE);
-  if (!ok)
+  if (!troupe_write_file_atomically (path, self->snapshot->str, self->snapshot->len, error))
     return FALSE;
+  /* A run that is over takes no more snapshots soon. */
+  if (troupe_run_record_get_status (self->record) != TROUPE_RUN_STATUS_RUNNING)
+    {
+      g_string_free (self->snapshot, TRUE);
+      self->snapshot = NULL;
+    }
 
   self->dirty = FALSE;
   /* Measured once everything is freed again: it is all part of the cost

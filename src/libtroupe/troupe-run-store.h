@@ -38,6 +38,12 @@ TroupeRunRecord  *troupe_run_store_load_record   (const char      *workspace_roo
 /* Every run of the workspace, newest first (TroupeRunRecord*, free func
  * set); runs that cannot be read are left out. */
 GPtrArray        *troupe_run_store_list          (const char      *workspace_root);
+/* Whether a process holds the run's lock, that is, runs it right now. A
+ * record that says "running" while nobody holds its lock lost its runner
+ * without a word (SIGKILL, a crash, a power cut): it is interrupted, and
+ * can be resumed. */
+gboolean          troupe_run_store_is_locked     (const char      *workspace_root,
+                                                  const char      *run_id);
 
 const char       *troupe_run_store_get_id        (TroupeRunStore  *self);
 const char       *troupe_run_store_get_dir       (TroupeRunStore  *self);

@@ -38,6 +38,7 @@ static void stop_run          (TroupeRun *self, TroupeRunStatus status, const ch
 static void check_done        (TroupeRun *self);
 static void pump              (TroupeRun *self);
 static void drain_finals      (TroupeRun *self);
+static Instance *policy_pop   (TroupeRun *self);
 
 /* Sources go to the thread-default main context, where the run lives (its
  * processes and waits already did): g_timeout_add() and g_idle_add()
@@ -146,9 +147,11 @@ troupe_run_finalize (GObject *object)
   g_clear_pointer (&self->workspace_root, g_free);
   g_clear_pointer (&self->timestamp_utc, g_free);
   g_clear_pointer (&self->stop_reason, g_free);
+  g_clear_pointer (&self->secrets, g_strfreev);
   g_clear_pointer (&self->agent_running, g_hash_table_unref);
   g_clear_pointer (&self->provider_running, g_hash_table_unref);
   g_clear_pointer (&self->rand, g_rand_free);
+  g_clear_pointer (&self->policy, troupe_run_policy_free);
 
   G_OBJECT_CLASS (troupe_run_parent_class)->finalize (object);
 }
@@ -365,6 +368,8 @@ options_event (TroupeRun  *self,
         json_object_set_string_member (context, key, value);
     }
   json_object_set_object_member (event, "context", context);
+  if (self->policy != NULL)
+    _troupe_run_policy_describe (self->policy, event);
   return event;
 }
 
@@ -526,9 +531,13 @@ pump (TroupeRun *self)
    * more starts. */
   while (!self->stopping && self->running < self->max_parallel && self->heap->len > 0)
     {
-      Instance *inst = heap_pop (self);
+      Instance *inst = self->policy != NULL ? policy_pop (self) : heap_pop (self);
       const char *agent, *provider;
       guint agent_limit, provider_limit;
+
+      /* The policy waits for an outcome, or ended the run. */
+      if (inst == NULL)
+        break;
 
       instance_limits (self, inst, &agent, &agent_limit, &provider, &provider_limit);
       if ((agent_limit > 0 && count_get (self->agent_running, agent) >= agent_limit) ||
@@ -1033,6 +1042,59 @@ stop_run (TroupeRun       *self,
   g_source_unref (source);
 }
 
+/* The policy ended the run (troupe-run-policy.c): every step that did not
+ * run is skipped with the policy's reason, then the run stops. Items of a
+ * for_each step under way are left to the stop, which cancels them. */
+static void
+end_by_policy (TroupeRun       *self,
+               const char      *reason,
+               TroupeRunStatus  status,
+               const char      *run_reason)
+{
+  self->draining = TRUE;
+  for (guint i = 0; i < self->by_order->len; i++)
+    {
+      Instance *inst = g_ptr_array_index (self->by_order, i);
+
+      if (!status_is_final (inst->status) && !instance_is_active (inst) &&
+          inst->parent == NULL && inst->children == NULL)
+        skip_instance (self, inst, reason);
+    }
+  drain_finals (self);
+  stop_run (self, status, run_reason);
+}
+
+/* Policy mode: the policy picks which ready instance starts, if any; the
+ * others keep their place in the heap. */
+static Instance *
+policy_pop (TroupeRun *self)
+{
+  g_autoptr(GPtrArray) ready = g_ptr_array_sized_new (self->heap->len);
+  g_autofree char *reason = NULL;
+  g_autofree char *run_reason = NULL;
+  TroupeRunStatus status = TROUPE_RUN_STATUS_FAILED;
+  TroupeRunPolicyVerdict verdict;
+  gpointer chosen = NULL;
+
+  while (self->heap->len > 0)
+    g_ptr_array_add (ready, heap_pop (self));
+
+  verdict = _troupe_run_policy_choose (self->policy, ready, &chosen, &reason, &run_reason, &status);
+  if (verdict == TROUPE_RUN_POLICY_END)
+    {
+      end_by_policy (self, reason, status, run_reason);
+      return NULL;
+    }
+
+  /* A handler of the policy-choice event may have stopped the run. */
+  if (self->stopping)
+    chosen = NULL;
+  for (guint i = 0; i < ready->len; i++)
+    if (g_ptr_array_index (ready, i) != chosen)
+      heap_push (self, g_ptr_array_index (ready, i));
+  return chosen;
+}
+
 static void
 compute_metrics (TroupeRun  *self,
                  JsonObject *metrics)
@@ -1145,6 +1207,13 @@ check_done (TroupeRun *self)
 {
   /* See instance_is_final(). */
   if (!self->started || self->finished || self->draining)
+    return;
+
+  /* The common case, in O(1): steps are left, and one holds a slot (a
+   * process or the mock, which will call back) or waits for one in the
+   * ready heap. The scans below would return for the same reasons, but
+   * they cost O(steps) after every attempt: quadratic in a large run. */
+  if (!self->stopping && self->unfinished > 0 && (self->running > 0 || self->heap->len > 0))
     return;
 
   for (guint i = 0; i < self->by_order->len; i++)

@@ -35,6 +35,11 @@ typedef struct
   TroupeCancelPolicy  cancel_policy;
   gint64              kill_grace_ms;  /* <= 0: 2000 */
   GHashTable         *context;        /* KEY -> VALUE, overrides the workflow's; may be NULL */
+  /* A policy trained with `troupe train FILE --env simulated` chooses
+   * which agent acts next (see troupe-run-policy.h); NULL: the usual
+   * scheduling. A resumed run keeps the policy it started with. */
+  char               *policy_file;
+  gboolean            policy_sample;  /* draw from the policy instead of its most probable agent */
 } TroupeRunOptions;
 
 GType             troupe_run_options_get_type (void) G_GNUC_CONST;

@@ -1514,6 +1514,146 @@ test_run_for_each (Fixture       *fixture,
   assert_contains (runs.out, "2/2");
 }
 
+/* A runner killed with SIGKILL says nothing: `troupe runs` sees that its
+ * lock is free and shows the run as interrupted, and it resumes. */
+static void
+test_runs_killed (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  static const char workflow[] =
+    "troupe: 1\n"
+    "name: Killed\n"
+    "steps:\n"
+    "  hold:\n"
+    "    command: [sh, -c, \"while [ ! -e go ] && [ -e flow.yaml ]; do sleep 0.05; done\"]\n"
+    "  after:\n"
+    "    command: [echo, after]\n"
+    "    needs: [hold]\n";
+  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *go = g_build_filename (fixture->dir, "go", NULL);
+  g_autofree char *id = NULL;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(TroupeRunRecord) resumed = NULL;
+  g_auto(Child) child = { 0 };
+  g_auto(Result) live = { 0 };
+  g_auto(Result) killed = { 0 };
+  g_auto(Result) json = { 0 };
+  g_auto(Result) steps = { 0 };
+  g_auto(Result) result = { 0 };
+  g_auto(Result) done = { 0 };
+  const char *args[] = { "run", path, NULL };
+  JsonObject *run;
+
+  child_spawn (&child, fixture, "run", args);
+  id = wait_for_event (fixture, &child, "step-started", "hold");
+
+  /* While its runner lives, the run is running. */
+  troupe_cli_run (&live, fixture->dir, "runs", NULL);
+  g_assert_cmpint (live.status, ==, 0);
+  assert_contains (live.out, "  running  ");
+  assert_lacks (live.out, "interrupted");
+
+  g_assert_cmpint (kill (child.pid, SIGKILL), ==, 0);
+  g_assert_cmpint (waitpid (child.pid, NULL, 0), ==, child.pid);
+  g_spawn_close_pid (child.pid);
+  child.pid = 0;
+
+  troupe_cli_run (&killed, fixture->dir, "runs", NULL);
+  g_assert_cmpint (killed.status, ==, 0);
+  assert_contains (killed.out, id);
+  assert_contains (killed.out, "  interrupted  ");
+  assert_contains (killed.out, "the runner stopped before the run finished");
+  assert_lacks (killed.out, "running");
+
+  troupe_cli_run (&json, fixture->dir, "runs", "--json", NULL);
+  g_assert_cmpint (json.status, ==, 0);
+  json_parser_load_from_data (parser, json.out, -1, &error);
+  g_assert_no_error (error);
+  run = json_array_get_object_element (json_object_get_array_member (json_node_get_object (json_parser_get_root (parser)),
+                                                                     "runs"), 0);
+  g_assert_cmpstr (json_object_get_string_member (run, "id"), ==, id);
+  g_assert_cmpstr (json_object_get_string_member (run, "status"), ==, "interrupted");
+
+  troupe_cli_run (&steps, fixture->dir, "logs", id, NULL);
+  g_assert_cmpint (steps.status, ==, 0);
+  assert_contains (steps.out, "): interrupted: the runner stopped before the run finished\n");
+
+  /* The orphaned step ends too once the file is there, or at the latest
+   * when the fixture's folder is removed (its loop checks flow.yaml), so no
+   * test leaves a process behind. */
+  g_assert_true (g_file_set_contents (go, "", 0, NULL));
+  troupe_cli_run (&result, fixture->dir, "resume", id, NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  resumed = load_record (fixture, id);
+  g_assert_cmpint (troupe_run_record_get_status (resumed), ==, TROUPE_RUN_STATUS_SUCCEEDED);
+  g_assert_cmpuint (lookup_step (resumed, "hold")->attempts, ==, 2);
+
+  troupe_cli_run (&done, fixture->dir, "runs", NULL);
+  assert_contains (done.out, "  succeeded  ");
+  assert_lacks (done.out, "interrupted");
+}
+
+/* Logs are created on their stream's first byte: a stream that printed
+ * nothing has no file, and `troupe logs` prints nothing for it. */
+static void
+test_logs_empty (Fixture       *fixture,
+                 gconstpointer  data)
+{
+  static const char workflow[] =
+    "troupe: 1\n"
+    "name: Quiet\n"
+    "steps:\n"
+    "  quiet:\n"
+    "    command: [\"true\"]\n"
+    "  talks:\n"
+    "    command: [sh, -c, \"echo said; echo grumbled >&2\"]\n";
+  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *id = NULL;
+  g_autofree char *logs = NULL;
+  g_autofree char *quiet_out = NULL;
+  g_autofree char *quiet_err = NULL;
+  g_autofree char *talks_out = NULL;
+  g_auto(Result) result = { 0 };
+  g_auto(Result) out = { 0 };
+  g_auto(Result) err = { 0 };
+  g_auto(Result) first = { 0 };
+  g_auto(Result) talks = { 0 };
+  g_auto(Result) talks_err = { 0 };
+
+  troupe_cli_run (&result, fixture->dir, "run", path, NULL);
+  g_assert_cmpint (result.status, ==, 0);
+  id = only_run_id (fixture);
+  logs = g_build_filename (fixture->dir, ".troupe", "runs", id, "logs", NULL);
+  quiet_out = g_build_filename (logs, "quiet.1.out", NULL);
+  quiet_err = g_build_filename (logs, "quiet.1.err", NULL);
+  talks_out = g_build_filename (logs, "talks.1.out", NULL);
+  g_assert_false (g_file_test (quiet_out, G_FILE_TEST_EXISTS));
+  g_assert_false (g_file_test (quiet_err, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (talks_out, G_FILE_TEST_EXISTS));
+
+  troupe_cli_run (&out, fixture->dir, "logs", id, "quiet", NULL);
+  g_assert_cmpint (out.status, ==, 0);
+  g_assert_cmpstr (out.out, ==, "");
+  g_assert_cmpstr (out.err, ==, "");
+
+  troupe_cli_run (&err, fixture->dir, "logs", id, "quiet", "--err", NULL);
+  g_assert_cmpint (err.status, ==, 0);
+  g_assert_cmpstr (err.out, ==, "");
+  g_assert_cmpstr (err.err, ==, "");
+
+  troupe_cli_run (&first, fixture->dir, "logs", id, "quiet", "--attempt", "1", NULL);
+  g_assert_cmpint (first.status, ==, 0);
+  g_assert_cmpstr (first.out, ==, "");
+
+  troupe_cli_run (&talks, fixture->dir, "logs", id, "talks", NULL);
+  g_assert_cmpint (talks.status, ==, 0);
+  g_assert_cmpstr (talks.out, ==, "said\n");
+  troupe_cli_run (&talks_err, fixture->dir, "logs", id, "talks", "--err", NULL);
+  g_assert_cmpint (talks_err.status, ==, 0);
+  g_assert_cmpstr (talks_err.out, ==, "grumbled\n");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -1541,6 +1681,8 @@ main (int    argc,
   ADD_TMP ("/troupe/cli-run/resume/unknown", test_resume_unknown);
   ADD_TMP ("/troupe/cli-run/runs", test_runs_list);
   ADD_TMP ("/troupe/cli-run/logs", test_logs);
+  ADD_TMP ("/troupe/cli-run/runs/killed", test_runs_killed);
+  ADD_TMP ("/troupe/cli-run/logs/empty", test_logs_empty);
   ADD_TMP ("/troupe/cli-run/approve", test_approve);
   ADD_TMP ("/troupe/cli-run/reject", test_reject);
   ADD_TMP ("/troupe/cli-run/approve-on-terminal", test_run_tty_approval);

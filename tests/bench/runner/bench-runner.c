@@ -647,6 +647,7 @@ typedef struct
   GString *report;
   char    *work;
   char    *troupe;
+  char    *baseline; /* --baseline: another troupe, measured alongside */
   guint    reps;
   guint    steps;
   double   step_s;   /* one sleep step, alone: set by the speedup benchmark */
@@ -888,16 +889,25 @@ check_ninja_ran (const char *dir,
 }
 
 static void
+run_troupe_binary (const char *troupe,
+                   const char *dir,
+                   guint       max_parallel,
+                   Sample     *sample)
+{
+  g_autofree char *jobs = g_strdup_printf ("%u", max_parallel);
+  g_autofree char *errors = g_build_filename (dir, "troupe.stderr", NULL);
+  const char * const argv[] = { troupe, "run", "flow.yaml", "--max-parallel", jobs, NULL };
+
+  run_process (argv, dir, errors, sample);
+}
+
+static void
 run_troupe (Bench      *bench,
             const char *dir,
             guint       max_parallel,
             Sample     *sample)
 {
-  g_autofree char *jobs = g_strdup_printf ("%u", max_parallel);
-  g_autofree char *errors = g_build_filename (dir, "troupe.stderr", NULL);
-  const char * const argv[] = { bench->troupe, "run", "flow.yaml", "--max-parallel", jobs, NULL };
-
-  run_process (argv, dir, errors, sample);
+  run_troupe_binary (bench->troupe, dir, max_parallel, sample);
 }
 
 static void
@@ -923,7 +933,11 @@ bench_overhead (Bench *bench)
   g_autoptr(GString) table = g_string_new (NULL);
   g_autoptr(GString) cpu_table = g_string_new (NULL);
   g_autoptr(GString) memory = g_string_new (NULL);
+  g_autoptr(GString) baseline_table = g_string_new (NULL);
   char *dirs[N_SHAPES] = { NULL, };
+  /* The baseline runs in a workspace of its own, so that the size of the
+   * run records is each binary's. */
+  char *baseline_dirs[N_SHAPES] = { NULL, };
   guint n = bench->steps;
   guint width = DAG_OVERHEAD_WIDTH;
   double worst_ratio = 0, worst_kib = 0;
@@ -943,6 +957,13 @@ bench_overhead (Bench *bench)
       workflow = build_workflow (name, s, s == SHAPE_LAYERED ? n / width : 1,
                                  s == SHAPE_LAYERED ? width : n, argv);
       g_free (write_inputs (workflow, dirs[s], TRUE));
+      if (bench->baseline != NULL)
+        {
+          g_autofree char *baseline_name = g_strdup_printf ("%s-baseline", name);
+
+          baseline_dirs[s] = g_build_filename (bench->work, baseline_name, NULL);
+          g_free (write_inputs (workflow, baseline_dirs[s], FALSE));
+        }
     }
 
   /* One untimed pair first: the binaries, the libraries and the inputs
@@ -973,6 +994,14 @@ bench_overhead (Bench *bench)
     "scheduler's overhead.\n\n"
     "| Shape | -j | troupe total | ninja total | total ratio | troupe own | ninja own | own per step, troupe / ninja |\n"
     "|---|---|---|---|---|---|---|---|\n");
+
+  if (bench->baseline != NULL)
+    g_string_append_printf (baseline_table,
+      "Against the baseline troupe (`--baseline %s`), measured in the same repetitions, "
+      "in turn with troupe and ninja (medians):\n\n"
+      "| Shape | -j | baseline wall | baseline / ninja | troupe / ninja | baseline own per step | troupe own per step |\n"
+      "|---|---|---|---|---|---|---|\n",
+      bench->baseline);
 
   g_string_append_printf (memory,
     "### 4. Memory: peak RSS of `troupe run` over %u steps\n\n"
@@ -1006,17 +1035,18 @@ bench_overhead (Bench *bench)
           guint j = parallel_levels[p];
           g_autofree char *troupe_text = NULL;
           g_autofree char *ninja_text = NULL;
-          Series ours, theirs;
+          Series ours, theirs, before;
           double ratio, peak_kib, per_step;
           guint64 bytes, files;
           guint n_runs;
 
           series_init (&ours);
           series_init (&theirs);
+          series_init (&before);
 
           for (guint rep = 0; rep < bench->reps; rep++)
             {
-              Sample a, b;
+              Sample a, b, c;
 
               run_troupe (bench, dirs[s], j, &a);
               run_ninja (dirs[s], j, n, &b);
@@ -1027,6 +1057,27 @@ bench_overhead (Bench *bench)
                         shape_names[s], j, rep + 1, bench->reps,
                         a.wall_s, a.cpu_s, a.own_cpu_s, a.maxrss_kib,
                         b.wall_s, b.cpu_s, b.own_cpu_s);
+              if (bench->baseline != NULL)
+                {
+                  run_troupe_binary (bench->baseline, baseline_dirs[s], j, &c);
+                  series_add (&before, &c);
+                  progress ("%s -j%u rep %u/%u: baseline %.3f s (own %.2f s)",
+                            shape_names[s], j, rep + 1, bench->reps, c.wall_s, c.own_cpu_s);
+                }
+            }
+
+          if (bench->baseline != NULL)
+            {
+              g_autofree char *before_text = format_seconds (before.wall);
+
+              result ("overhead.%s.j%u.baseline_wall_s %.4f", shape_dirs[s], j, median_of (before.wall));
+              result ("overhead.%s.j%u.baseline_own_cpu_s %.4f", shape_dirs[s], j, median_of (before.own_cpu));
+              g_string_append_printf (baseline_table, "| %s | %u | %s | %.2f× | %.2f× | %.0f µs | %.0f µs |\n",
+                                      shape_names[s], j, before_text,
+                                      median_of (before.wall) / median_of (theirs.wall),
+                                      median_of (ours.wall) / median_of (theirs.wall),
+                                      median_of (before.own_cpu) / n * 1e6,
+                                      median_of (ours.own_cpu) / n * 1e6);
             }
 
           ratio = median_of (ours.wall) / median_of (theirs.wall);
@@ -1073,6 +1124,7 @@ bench_overhead (Bench *bench)
 
           series_clear (&ours);
           series_clear (&theirs);
+          series_clear (&before);
         }
     }
 
@@ -1084,10 +1136,18 @@ bench_overhead (Bench *bench)
   g_string_append_c (memory, '\n');
   g_string_append (bench->report, table->str);
   g_string_append (bench->report, cpu_table->str);
+  if (bench->baseline != NULL)
+    {
+      g_string_append_c (baseline_table, '\n');
+      g_string_append (bench->report, baseline_table->str);
+    }
   g_string_append (bench->report, memory->str);
 
   for (guint s = 0; s < N_SHAPES; s++)
-    g_free (dirs[s]);
+    {
+      g_free (dirs[s]);
+      g_free (baseline_dirs[s]);
+    }
 }
 
 /* Run records: removed only before and after measuring, never in
@@ -1173,10 +1233,13 @@ cmd_all (int    argc,
   int reps = DEFAULT_REPS;
   int steps = DEFAULT_STEPS;
   gboolean skip_sleep = FALSE;
+  g_autofree char *baseline = NULL;
   GOptionEntry entries[] = {
     { "reps", 0, 0, G_OPTION_ARG_INT, &reps, "Repetitions per figure (at least 3)", "N" },
     { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Steps of the overhead workflows (default 10000)", "N" },
     { "overhead-only", 0, 0, G_OPTION_ARG_NONE, &skip_sleep, "Skip the speedup and DAG benchmarks", NULL },
+    { "baseline", 0, 0, G_OPTION_ARG_FILENAME, &baseline,
+      "Another troupe binary (an earlier build) to measure alongside, in the same repetitions", "TROUPE-CLI" },
     { NULL }
   };
   Bench bench = { 0 };
@@ -1196,6 +1259,7 @@ cmd_all (int    argc,
   bench.report = g_string_new (NULL);
   bench.work = g_canonicalize_filename (argv[1], NULL);
   bench.troupe = g_canonicalize_filename (argv[2], NULL);
+  bench.baseline = baseline != NULL ? g_canonicalize_filename (baseline, NULL) : NULL;
   bench.reps = (guint) reps;
   bench.steps = (guint) steps;
 
@@ -1228,6 +1292,7 @@ cmd_all (int    argc,
   g_string_free (bench.report, TRUE);
   g_free (bench.work);
   g_free (bench.troupe);
+  g_free (bench.baseline);
   g_free (results_path);
 
   return target_missed ? 3 : 0;
@@ -1291,7 +1356,7 @@ main (int    argc,
   if (argc >= 2 && g_str_equal (argv[1], "generate"))
     return cmd_generate (argc - 1, argv + 1);
 
-  fprintf (stderr, "usage: bench-runner all WORKDIR TROUPE-CLI [--reps N] [--steps N] [--overhead-only]\n"
+  fprintf (stderr, "usage: bench-runner all WORKDIR TROUPE-CLI [--reps N] [--steps N] [--overhead-only] [--baseline TROUPE-CLI]\n"
               "       bench-runner generate DIR STEPS\n"
               "       bench-runner run FILE MAX-PARALLEL\n");
   return 2;

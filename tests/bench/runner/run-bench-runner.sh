@@ -15,7 +15,11 @@
 # BENCH_RUNNER_STEPS changes the 10,000 (a multiple of 100);
 # BENCH_RUNNER_WORK the folder the inputs and run records go to
 # (default _build-bench/bench-runner-data); BENCH_STRICT=1 makes a missed
-# target fail the script.
+# target fail the script. BENCH_BUILDDIR names another release build
+# directory than _build-bench (one of your own, when several people share
+# the tree); BENCH_BASELINE another troupe binary (a copy of an earlier
+# build) to measure in the same repetitions, for a before/after table;
+# BENCH_OVERHEAD_ONLY=1 skips the speedup and DAG benchmarks.
 
 set -eu
 
@@ -29,7 +33,7 @@ if [ "$reps" -lt 3 ]; then
 fi
 
 srcdir=$(cd "$(dirname "$0")/../../.." && pwd)
-builddir=$srcdir/_build-bench
+builddir=${BENCH_BUILDDIR:-$srcdir/_build-bench}
 benchdir=$srcdir/tests/bench/runner
 work=${BENCH_RUNNER_WORK:-$builddir/bench-runner-data}
 steps=${BENCH_RUNNER_STEPS:-10000}
@@ -69,9 +73,17 @@ else
      $(pkg-config --libs $deps) -lm
 fi
 
+set -- --reps "$reps" --steps "$steps"
+if [ -n "${BENCH_BASELINE:-}" ]; then
+  set -- "$@" --baseline "$BENCH_BASELINE"
+fi
+if [ "${BENCH_OVERHEAD_ONLY:-0}" = 1 ]; then
+  set -- "$@" --overhead-only
+fi
+
 echo "Measuring ($reps repetitions per figure, $steps steps for the overhead)…"
 status=0
-"$runner" all "$work" "$troupe" --reps "$reps" --steps "$steps" || status=$?
+"$runner" all "$work" "$troupe" "$@" || status=$?
 
 case $status in
   0) ;;
