@@ -929,7 +929,6 @@ test_resume_after_sigkill (void)
 {
   g_autoptr(Ws) ws = ws_new ();
   g_autofree char *yaml = chain_text ((const char * const *) chain_with_claude);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
   g_autofree char *policy = write_qa_policy (ws);
   g_autofree char *file = ws_path (ws, "flow.yaml");
   g_autofree char *run_id = NULL;
@@ -945,6 +944,8 @@ test_resume_after_sigkill (void)
   int wait_status;
   GPid child;
 
+  /* Writes flow.yaml, which the child runs, and checks that it loads. */
+  g_object_unref (ws_load (ws, yaml));
   g_setenv ("FAKE_CLI_HANG_build", "1", TRUE);
   child = spawn_child_run (file, policy);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;

@@ -152,7 +152,6 @@ update_problems (TroupeWindow *self)
 {
   GPtrArray *diagnostics = troupe_document_get_diagnostics (self->document);
   GtkWidget *child;
-  guint errors = 0;
   g_autofree char *title = NULL;
 
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->problems_list))) != NULL)
@@ -162,7 +161,6 @@ update_problems (TroupeWindow *self)
     {
       const TroupeDiagnostic *d = g_ptr_array_index (diagnostics, i);
 
-      errors += d->severity == TROUPE_SEVERITY_ERROR;
       gtk_list_box_append (self->problems_list,
                            problem_row_new (d, troupe_document_get_dirty (self->document) ? 0 : d->line));
     }
@@ -389,7 +387,6 @@ static void
 save_as (TroupeWindow *self)
 {
   GtkFileChooserNative *native;
-  g_autofree char *name = NULL;
 
   if (self->file_chooser != NULL)
     return;

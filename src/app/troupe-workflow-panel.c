@@ -94,8 +94,9 @@ static const char * const palette[] = {
   "#3584e4", "#33d17a", "#e66100", "#9141ac", "#f6d32d", "#e01b24", "#986a44", "#2ec27e",
 };
 
-static const char * const input_nicks[] = { "argv", "stdin" };
-static const char * const output_nicks[] = { "text", "lines", "json" };
+/* How many items the provider rows' input and output combos hold (in
+ * ui/troupe-workflow-panel.ui): argv, stdin; text, lines, json. */
+enum { N_INPUT_MODES = 2, N_OUTPUT_MODES = 3 };
 
 /* Shared helpers */
 
@@ -871,7 +872,7 @@ provider_input_cb (AdwComboRow *combo,
 {
   Edit data = { .name = row->name, .number = adw_combo_row_get_selected (combo) };
 
-  if (data.number < G_N_ELEMENTS (input_nicks))
+  if (data.number < N_INPUT_MODES)
     edit (row->panel, NULL, set_provider_input_cb, &data, "providers");
 }
 
@@ -882,7 +883,7 @@ provider_output_cb (AdwComboRow *combo,
 {
   Edit data = { .name = row->name, .number = adw_combo_row_get_selected (combo) };
 
-  if (data.number < G_N_ELEMENTS (output_nicks))
+  if (data.number < N_OUTPUT_MODES)
     edit (row->panel, NULL, set_provider_output_cb, &data, "providers");
 }
 

@@ -170,7 +170,6 @@ test_delete_action (void)
   TroupeCanvas *canvas = troupe_window_get_canvas (window);
   TroupeCanvasView *view = troupe_canvas_get_view (canvas);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) before = NULL;
   g_autofree char *before_text = NULL;
   g_autofree char *after_text = NULL;
 

@@ -103,8 +103,7 @@ write_policy (Fixture    *fixture,
 static void
 setup_chain (Fixture *fixture)
 {
-  g_autofree char *flow = write_file (fixture, "flow.yaml", chain_yaml);
-
+  g_free (write_file (fixture, "flow.yaml", chain_yaml));
   write_policy (fixture, "policy.json", "\"architect\", \"engineer\", \"qa\", \"Terminator\"");
 }
 
