@@ -1129,6 +1129,149 @@ test_load_diagnostics (void)
   g_assert_cmpuint (diagnostics->len, ==, 2);
 }
 
+/* The key each rule is about, relative to its step (or to the workflow),
+ * from the loader and from the validator, as the inspector and
+ * `troupe validate --json` see it. */
+static void
+test_pointers (void)
+{
+  static const char yaml[] =
+    "troupe: 1\n"
+    "defaults:\n"
+    "  provider: mock\n"
+    "  timeout: 0s\n"
+    "  max_parallel: 0\n"
+    "agents:\n"
+    "  qa: {}\n"
+    "steps:\n"
+    "  ok:\n"
+    "    command: [make]\n"
+    "  loop1:\n"
+    "    command: [make]\n"
+    "    needs: [loop2]\n"
+    "  loop2:\n"
+    "    command: [make]\n"
+    "    needs: [ok, loop1, nowhere]\n"
+    "  writer:\n"
+    "    agent: critic\n"
+    "    prompt: Hi\n"
+    "  both:\n"
+    "    prompt: Hi\n"
+    "    prompt_file: prompts/both.md\n"
+    "  silent:\n"
+    "    kind: agent\n"
+    "  watch:\n"
+    "    wait_for: {glob: 'inbox/**/*.task', timeout: 5m, poll: 10m}\n"
+    "  no-glob:\n"
+    "    wait_for: {timeout: 5m}\n"
+    "  no-file:\n"
+    "    send: {to: qa}\n"
+    "  stranger:\n"
+    "    send: {to: nobody, file: hello}\n"
+    "  instant:\n"
+    "    command: [make]\n"
+    "    timeout: 0s\n"
+    "    retries: 500\n"
+    "  typo:\n"
+    "    command: [make]\n"
+    "    nedds: [ok]\n"
+    "  refs:\n"
+    "    prompt: ${steps.elsewhere.output}\n"
+    "    needs: [ok]\n"
+    "    when: {equals: [x, '${context.nope}']}\n";
+  static const struct
+  {
+    const char *code;
+    const char *step;
+    const char *pointer;
+  } cases[] = {
+    { "missing-need", "loop2", "needs/2" },
+    { "unknown-agent", "writer", "agent" },
+    { "prompt-conflict", "both", "prompt_file" },
+    { "missing-prompt", "silent", NULL },
+    { "bad-glob", "watch", "wait_for/glob" },
+    { "out-of-range", "watch", "wait_for/poll" },
+    { "wait-incomplete", "no-glob", "wait_for/glob" },
+    { "send-incomplete", "no-file", "send/file" },
+    { "unknown-agent", "stranger", "send/to" },
+    { "out-of-range", "instant", "timeout" },
+    { "unknown-key", "typo", "nedds" },
+    { "unknown-step-ref", "refs", "prompt" },
+    { "unknown-variable", "refs", "when/equals/1" },
+  };
+  g_autoptr(TroupeWorkflow) workflow = NULL;
+  g_autoptr(TroupeDiagnostic) syntax = NULL;
+  g_autoptr(GPtrArray) diagnostics = NULL;
+  g_autoptr(TroupeDiagnostic) copy = NULL;
+  g_autoptr(GError) error = NULL;
+  TroupeDiagnostic *diagnostic;
+  const char * const *needs;
+  gboolean found_retries = FALSE;
+
+  workflow = troupe_workflow_new_from_data (yaml, -1, TROUPE_FILE_FORMAT_YAML, "pointers.yaml",
+                                            &syntax, &error);
+  g_assert_no_error (error);
+  g_assert_null (syntax);
+  diagnostics = validate (workflow);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      diagnostic = find_code (diagnostics, cases[i].code, cases[i].step);
+      g_assert_cmpstr (diagnostic->pointer, ==, cases[i].pointer);
+    }
+
+  /* The cycle points at the need of its first step that closes it. */
+  diagnostic = find_code (diagnostics, "cycle", NULL);
+  needs = troupe_step_get_needs (troupe_workflow_lookup_step (workflow, diagnostic->step_id));
+  g_assert_true (g_str_has_prefix (diagnostic->pointer, "needs/"));
+  g_assert_cmpstr (needs[atoi (diagnostic->pointer + strlen ("needs/"))], ==,
+                   g_str_equal (diagnostic->step_id, "loop1") ? "loop2" : "loop1");
+
+  /* Both out-of-range rules of "instant": the loader's (retries: 500) and
+   * the validator's (timeout: 0s) name their own key. */
+  for (guint i = 0; i < diagnostics->len; i++)
+    {
+      diagnostic = g_ptr_array_index (diagnostics, i);
+      if (g_str_equal (diagnostic->code, "out-of-range") &&
+          g_strcmp0 (diagnostic->step_id, "instant") == 0 &&
+          g_strcmp0 (diagnostic->pointer, "retries") == 0)
+        found_retries = TRUE;
+    }
+  g_assert_true (found_retries);
+
+  /* Outside steps, the path is from the top of the workflow. */
+  for (guint i = 0; i < diagnostics->len; i++)
+    {
+      diagnostic = g_ptr_array_index (diagnostics, i);
+      if (diagnostic->step_id == NULL)
+        g_assert_true (g_str_equal (diagnostic->pointer, "defaults/timeout") ||
+                       g_str_equal (diagnostic->pointer, "defaults/max_parallel"));
+    }
+  g_assert_nonnull (find_code (diagnostics, "out-of-range", NULL));
+
+  /* Copies keep it; JSON has it only when it is known. */
+  diagnostic = find_code (diagnostics, "bad-glob", "watch");
+  copy = troupe_diagnostic_copy (diagnostic);
+  g_assert_cmpstr (copy->pointer, ==, "wait_for/glob");
+  {
+    g_autoptr(JsonNode) node = troupe_diagnostic_to_json (copy);
+    JsonObject *object = json_node_get_object (node);
+
+    g_assert_cmpstr (json_object_get_string_member (object, "pointer"), ==, "wait_for/glob");
+  }
+  {
+    g_autoptr(JsonNode) node = troupe_diagnostic_to_json (find_code (diagnostics, "missing-prompt", "silent"));
+
+    g_assert_false (json_object_has_member (json_node_get_object (node), "pointer"));
+  }
+
+  /* Set and cleared through the API; "" means the owner as a whole. */
+  troupe_diagnostic_set_pointer (copy, "needs/1");
+  g_assert_cmpstr (copy->pointer, ==, "needs/1");
+  troupe_diagnostic_set_pointer (copy, "");
+  g_assert_null (copy->pointer);
+}
+
 static void
 test_sorted (void)
 {
@@ -1656,6 +1799,7 @@ main (int   argc,
   g_test_add_func ("/troupe/validator/out-of-range", test_out_of_range);
   g_test_add_func ("/troupe/validator/empty", test_empty);
   g_test_add_func ("/troupe/validator/load-diagnostics", test_load_diagnostics);
+  g_test_add_func ("/troupe/validator/pointers", test_pointers);
   g_test_add_func ("/troupe/validator/sorted", test_sorted);
   g_test_add_func ("/troupe/validator/random-graphs", test_random_graphs);
   g_test_add_func ("/troupe/validator/large/shapes", test_large_shapes);

@@ -150,50 +150,51 @@ static const struct
   { "retries", OFFSET (retries_row), OFFSET (failure_message) },
 };
 
-/* Which field a diagnostic of the step is about. A diagnostic names its
- * step and its rule (code), not its key, so the few rules that cover
- * several fields are told apart by the words of their message; the first
- * matching line wins. NULL code: any rule (templates, whose message says
- * where the template is). */
+/* Which field a diagnostic of the step is about, from the key path it
+ * names (its pointer): the first key, and for the sections the key in
+ * them ("send/file", "wait_for/glob"); the first matching line wins. A
+ * bare "wait_for" is the wait_for section as a whole (wait-for-exclusive:
+ * a wait step combined with other fields), which is the step's kind.
+ * Keys the inspector does not edit (for_each, outputs, unknown keys) have
+ * no field: their messages go under the step. */
+static const struct
+{
+  const char *key;
+  const char *inner;   /* NULL: any, or none */
+  const char *field;
+} pointer_fields[] = {
+  { "kind", NULL, "kind" },
+  { "description", NULL, "description" },
+  { "agent", NULL, "agent" },
+  { "provider", NULL, "provider" },
+  { "prompt", NULL, "prompt" },
+  { "prompt_file", NULL, "prompt-file" },
+  { "command", NULL, "command" },
+  { "send", "file", "send-file" },
+  { "send", "content", "send-content" },
+  { "send", NULL, "send-to" },
+  { "wait_for", "glob", "wait-glob" },
+  { "wait_for", "timeout", "wait-timeout" },
+  { "wait_for", "poll", "wait-poll" },
+  { "wait_for", "min_count", "wait-min-count" },
+  { "wait_for", NULL, "kind" },
+  { "approval", NULL, "approval" },
+  { "needs", NULL, "needs" },
+  { "timeout", NULL, "timeout" },
+  { "on_failure", NULL, "on-failure" },
+  { "retries", NULL, "retries" },
+};
+
+/* The rules that are about the step as a whole (no pointer), whose fix
+ * is still in one place of the inspector: the prompt one can write, and
+ * the provider one can set. */
 static const struct
 {
   const char *code;
-  const char *needle;
   const char *field;
-} diagnostic_fields[] = {
-  { "unknown-agent", "sends to", "send-to" },
-  { "unknown-agent", NULL, "agent" },
-  { "unknown-provider", NULL, "provider" },
-  { "provider-with-command", NULL, "provider" },
-  { "no-provider", NULL, "provider" },
-  { "missing-prompt", NULL, "prompt" },
-  { "prompt-conflict", NULL, "prompt-file" },
-  { "empty-command", NULL, "command" },
-  { "send-incomplete", "does not name it", "send-file" },
-  { "send-incomplete", NULL, "send-to" },
-  { "wait-incomplete", NULL, "wait-glob" },
-  { "wait-timeout-missing", NULL, "wait-timeout" },
-  { "wait-for-exclusive", NULL, "kind" },
-  { "bad-glob", NULL, "wait-glob" },
-  { "unsafe-path", "prompt_file", "prompt-file" },
-  { "unsafe-path", "send.file", "send-file" },
-  { "unsafe-path", "wait_for glob", "wait-glob" },
-  { "out-of-range", "wait_for.timeout", "wait-timeout" },
-  { "out-of-range", "wait_for.poll", "wait-poll" },
-  { "out-of-range", "polls every", "wait-poll" },
-  { "out-of-range", "retr", "retries" },
-  { "out-of-range", "timeout", "timeout" },
-  { "cycle", NULL, "needs" },
-  { "self-need", NULL, "needs" },
-  { "missing-need", NULL, "needs" },
-  { "duplicate-need", NULL, "needs" },
-  { NULL, "in its when condition", "when-left" },
-  { NULL, "in its prompt", "prompt" },
-  { NULL, "in its send.file", "send-file" },
-  { NULL, "in its send content", "send-content" },
-  { NULL, "in its wait_for glob", "wait-glob" },
-  { NULL, "in its approval message", "approval" },
-  { NULL, "in its command", "command" },
+} whole_step_fields[] = {
+  { "missing-prompt", "prompt" },
+  { "no-provider", "provider" },
 };
 
 typedef const char *(*StringGetter) (TroupeStep *step);
@@ -244,17 +245,49 @@ static const struct
   { "wait-poll", OFFSET (wait_poll_row), troupe_step_get_wait_poll, troupe_step_set_wait_poll },
 };
 
+/* "when/equals/0" is the left side of the condition, ".../1" the right,
+ * and "when" or "when/equals" the operator. */
+static const char *
+when_field (const char *inner,
+            const char *rest)
+{
+  if (inner == NULL || rest == NULL)
+    return "when-op";
+  return rest[0] == '0' ? "when-left" : rest[0] == '1' ? "when-right" : "when-op";
+}
+
 static const char *
 field_for_diagnostic (const TroupeDiagnostic *d)
 {
-  for (guint i = 0; i < G_N_ELEMENTS (diagnostic_fields); i++)
+  g_auto(GStrv) segments = NULL;
+  const char *key;
+  const char *inner;
+
+  if (d->pointer == NULL)
     {
-      if (diagnostic_fields[i].code != NULL && g_strcmp0 (d->code, diagnostic_fields[i].code) != 0)
+      for (guint i = 0; i < G_N_ELEMENTS (whole_step_fields); i++)
+        if (g_strcmp0 (d->code, whole_step_fields[i].code) == 0)
+          return whole_step_fields[i].field;
+      return NULL;
+    }
+
+  /* An empty string splits into no segments at all. */
+  segments = g_strsplit (d->pointer, "/", 3);
+  if (segments[0] == NULL)
+    return NULL;
+  key = segments[0];
+  inner = segments[1];
+
+  if (g_str_equal (key, "when"))
+    return when_field (inner, inner != NULL ? segments[2] : NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (pointer_fields); i++)
+    {
+      if (!g_str_equal (key, pointer_fields[i].key))
         continue;
-      if (diagnostic_fields[i].needle != NULL &&
-          (d->message == NULL || strstr (d->message, diagnostic_fields[i].needle) == NULL))
+      if (pointer_fields[i].inner != NULL && g_strcmp0 (inner, pointer_fields[i].inner) != 0)
         continue;
-      return diagnostic_fields[i].field;
+      return pointer_fields[i].field;
     }
   return NULL;
 }

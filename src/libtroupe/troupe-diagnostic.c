@@ -55,6 +55,7 @@ troupe_diagnostic_copy (const TroupeDiagnostic *diagnostic)
   copy->line = diagnostic->line;
   copy->column = diagnostic->column;
   copy->message = g_strdup (diagnostic->message);
+  copy->pointer = g_strdup (diagnostic->pointer);
 
   return copy;
 }
@@ -69,6 +70,7 @@ troupe_diagnostic_free (TroupeDiagnostic *diagnostic)
   g_free (diagnostic->file);
   g_free (diagnostic->step_id);
   g_free (diagnostic->message);
+  g_free (diagnostic->pointer);
   g_free (diagnostic);
 }
 
@@ -83,6 +85,21 @@ troupe_diagnostic_set_file (TroupeDiagnostic *diagnostic,
       g_free (diagnostic->file);
       diagnostic->file = g_strdup (file);
     }
+}
+
+void
+troupe_diagnostic_set_pointer (TroupeDiagnostic *diagnostic,
+                               const char       *pointer)
+{
+  g_return_if_fail (diagnostic != NULL);
+
+  if (diagnostic->pointer == pointer)
+    return;
+
+  g_free (diagnostic->pointer);
+  /* An empty path names no key: the problem is about the whole owner,
+   * which step_id already says. */
+  diagnostic->pointer = pointer != NULL && pointer[0] != '\0' ? g_strdup (pointer) : NULL;
 }
 
 static const char *
@@ -151,6 +168,12 @@ troupe_diagnostic_to_json (const TroupeDiagnostic *diagnostic)
     json_builder_add_string_value (builder, diagnostic->step_id);
   else
     json_builder_add_null_value (builder);
+  /* Left out when unknown, so that older readers see no change. */
+  if (diagnostic->pointer != NULL)
+    {
+      json_builder_set_member_name (builder, "pointer");
+      json_builder_add_string_value (builder, diagnostic->pointer);
+    }
   json_builder_set_member_name (builder, "message");
   json_builder_add_string_value (builder, diagnostic->message);
   json_builder_end_object (builder);

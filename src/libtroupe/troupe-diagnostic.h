@@ -25,6 +25,7 @@ struct _TroupeDiagnostic
   guint           line;     /* 0 when unknown */
   guint           column;   /* 0 when unknown */
   char           *message;
+  char           *pointer;  /* nullable: the key path in the step (or the workflow when step_id is NULL) the problem is about, as "needs/0", "prompt", "wait_for/glob" */
 };
 
 GType             troupe_diagnostic_get_type  (void) G_GNUC_CONST;
@@ -39,6 +40,10 @@ TroupeDiagnostic *troupe_diagnostic_copy      (const TroupeDiagnostic *diagnosti
 void              troupe_diagnostic_free      (TroupeDiagnostic       *diagnostic);
 void              troupe_diagnostic_set_file  (TroupeDiagnostic       *diagnostic,
                                                const char             *file);
+/* @pointer is the key path as JSON pointer tokens without the leading
+ * '/' ("needs/0"); NULL or "" (the step or workflow as a whole) unsets. */
+void              troupe_diagnostic_set_pointer (TroupeDiagnostic     *diagnostic,
+                                                 const char           *pointer);
 /* "file:line:col: error: message"; parts that are unknown are left out. */
 char             *troupe_diagnostic_to_string (const TroupeDiagnostic *diagnostic);
 JsonNode         *troupe_diagnostic_to_json   (const TroupeDiagnostic *diagnostic);

@@ -74,7 +74,10 @@ locate (Validator  *v,
 
 /* @pointer is a JSON pointer into the file ("/defaults/provider"), or,
  * when it does not start with '/', one relative to step @step_id
- * ("needs/2"; "" for the step itself). */
+ * ("needs/2"; "" for the step itself). It names the key the problem is
+ * about, even a missing one ("wait_for/glob"): the diagnostic keeps it for
+ * tools such as the inspector, and locate() falls back to the nearest
+ * parent that the file has. */
 void
 _troupe_validator_report (Validator      *v,
                           TroupeSeverity  severity,
@@ -110,6 +113,12 @@ _troupe_validator_report (Validator      *v,
 
   diagnostic = troupe_diagnostic_new (severity, code, step_id, line, column, "%s", message);
   troupe_diagnostic_set_file (diagnostic, v->file);
+  /* The diagnostic names the key relative to its owner: the step, or the
+   * workflow, whose pointers here are absolute. */
+  if (pointer != NULL && step_id != NULL && pointer[0] != '/')
+    troupe_diagnostic_set_pointer (diagnostic, pointer);
+  else if (pointer != NULL && step_id == NULL && pointer[0] == '/')
+    troupe_diagnostic_set_pointer (diagnostic, pointer + 1);
   g_ptr_array_add (v->diagnostics, diagnostic);
 }
 
@@ -456,11 +465,11 @@ check_send (Validator  *v,
                               "send.to (the agent whose inbox receives it) and send.file (the task's name)",
                               id);
   else if (to == NULL)
-    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "send-incomplete", id, "send",
+    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "send-incomplete", id, "send/to",
                               "step '%s' sends a task but names no recipient; add send.to, the agent whose "
                               "inbox receives it", id);
   else if (file == NULL)
-    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "send-incomplete", id, "send",
+    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "send-incomplete", id, "send/file",
                               "step '%s' sends a task but does not name it; add send.file, the task's name "
                               "(it is written as inbox/%s/<file>.task)", id, to);
 
@@ -560,7 +569,7 @@ check_wait (Validator  *v,
     }
 
   if (glob == NULL)
-    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "wait-incomplete", id, "wait_for",
+    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "wait-incomplete", id, "wait_for/glob",
                               "step '%s' waits but names no glob; add wait_for.glob, for example "
                               "'inbox/<agent>/*.task'", id);
   else
@@ -570,7 +579,7 @@ check_wait (Validator  *v,
   check_duration (v, id, poll, "wait_for/poll", "wait_for.poll");
 
   if (timeout == TROUPE_DURATION_UNSET)
-    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "wait-timeout-missing", id, "wait_for",
+    _troupe_validator_report (v, TROUPE_SEVERITY_ERROR, "wait-timeout-missing", id, "wait_for/timeout",
                               "step '%s' waits with no timeout and could wait forever; add wait_for.timeout, "
                               "for example '5m'", id);
 

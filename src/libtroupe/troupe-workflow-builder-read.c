@@ -20,6 +20,30 @@
  * pointer of the node being read, the walk over a mapping's keys, and the
  * scalar fields (numbers, strings, durations, enums, lists, retries). */
 
+/* Gives @diagnostic the builder's pointer (that of the node being read)
+ * relative to its step, or to the workflow when @step_id is NULL. */
+static void
+set_relative_pointer (Builder          *self,
+                      TroupeDiagnostic *diagnostic,
+                      const char       *step_id)
+{
+  const char *pointer = self->pointer->str;
+
+  if (step_id != NULL)
+    {
+      g_autofree char *escaped = troupe_json_pointer_escape (step_id);
+      g_autofree char *prefix = g_strconcat ("/steps/", escaped, NULL);
+
+      /* Only a path inside the step says something the step id does not. */
+      if (!g_str_has_prefix (pointer, prefix) || pointer[strlen (prefix)] != '/')
+        return;
+      pointer += strlen (prefix);
+    }
+
+  if (pointer[0] == '/')
+    troupe_diagnostic_set_pointer (diagnostic, pointer + 1);
+}
+
 void
 _troupe_builder_report (Builder        *self,
                         TroupeSeverity  severity,
@@ -42,7 +66,23 @@ _troupe_builder_report (Builder        *self,
                                       at != NULL ? at->column : 0,
                                       "%s", message);
   troupe_diagnostic_set_file (diagnostic, self->filename);
+  set_relative_pointer (self, diagnostic, step_id);
   troupe_workflow_add_load_diagnostic (self->workflow, diagnostic);
+}
+
+/* Reports about @key of the mapping being read (an unknown or repeated
+ * key): the pointer names that key while the report is made. */
+static void
+report_on_key (Builder     *self,
+               TroupeNode  *key,
+               const char  *code,
+               const Where *where,
+               const char  *message)
+{
+  gsize mark = _troupe_builder_push (self, key->scalar);
+
+  _troupe_builder_report (self, TROUPE_SEVERITY_ERROR, code, where->step_id, key, "%s", message);
+  _troupe_builder_pop (self, mark);
 }
 
 /* "'wait_for.timeout' of step 'wait'", "'defaults.timeout'", "'name'". */
@@ -214,12 +254,13 @@ report_unknown_key (Builder            *self,
                     const Where        *where)
 {
   g_autofree char *place = NULL;
+  g_autofree char *message = NULL;
   const char *suggestion;
 
   if (strcmp (key->scalar, "command_override") == 0)
     {
-      _troupe_builder_report (self, TROUPE_SEVERITY_ERROR, "command-override", where->step_id, key,
-                              "'command_override' is not supported; put the full argv in 'command'");
+      report_on_key (self, key, "command-override", where,
+                     "'command_override' is not supported; put the full argv in 'command'");
       return;
     }
 
@@ -227,18 +268,17 @@ report_unknown_key (Builder            *self,
   suggestion = troupe_suggest (key->scalar, names);
   if (suggestion != NULL)
     {
-      _troupe_builder_report (self, TROUPE_SEVERITY_ERROR, "unknown-key", where->step_id, key,
-                              "unknown key '%s' %s; did you mean '%s'?",
-                              key->scalar, place, suggestion);
+      message = g_strdup_printf ("unknown key '%s' %s; did you mean '%s'?",
+                                 key->scalar, place, suggestion);
     }
   else
     {
       g_autofree char *valid = g_strjoinv (", ", (char **) names);
 
-      _troupe_builder_report (self, TROUPE_SEVERITY_ERROR, "unknown-key", where->step_id, key,
-                              "unknown key '%s' %s; valid keys are %s",
-                              key->scalar, place, valid);
+      message = g_strdup_printf ("unknown key '%s' %s; valid keys are %s",
+                                 key->scalar, place, valid);
     }
+  report_on_key (self, key, "unknown-key", where, message);
 }
 
 static void
@@ -249,10 +289,10 @@ report_duplicate_key (Builder     *self,
 {
   g_autofree char *place = describe_mapping (where);
   g_autofree char *lines = _troupe_builder_describe_pair (first, second);
+  g_autofree char *message = g_strdup_printf ("duplicate key '%s' %s (%s); remove one of them",
+                                              second->scalar, place, lines);
 
-  _troupe_builder_report (self, TROUPE_SEVERITY_ERROR, "duplicate-key", where->step_id, second,
-                          "duplicate key '%s' %s (%s); remove one of them",
-                          second->scalar, place, lines);
+  report_on_key (self, second, "duplicate-key", where, message);
 }
 
 /* Sorts the members of a schema mapping into @keys and @values by their

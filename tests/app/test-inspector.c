@@ -745,6 +745,34 @@ test_diagnostics_in_place (void)
   assert_not_marked (child (inspector, "prompt_frame"));
   assert_not_marked (child (inspector, "prompt_file_row"));
 
+  /* The key a diagnostic names picks the field, whatever its words: the
+   * right side of a condition (not the left), ... */
+  {
+    g_autoptr(TroupeStep) design = troupe_step_copy (step_of (document, "design"));
+
+    troupe_step_set_when (design, TROUPE_CONDITION_OP_EQUALS, "approve", "${context.nope}");
+    g_assert_true (troupe_document_edit_step (document, "design", design, NULL, &error));
+    g_assert_no_error (error);
+    assert_marked (child (inspector, "when_right_row"), diagnostic_message (document, "design", "unknown-variable"));
+    assert_not_marked (child (inspector, "when_left_row"));
+  }
+
+  /* ... and, of two out-of-range-like problems of a wait, the poll and
+   * the glob, leaving its timeout alone. */
+  {
+    g_autoptr(TroupeStep) wait = troupe_step_copy (step_of (document, "wait-for-feedback"));
+
+    troupe_step_set_wait_poll (wait, 20 * 60 * 1000);
+    troupe_step_set_wait_glob (wait, "inbox/**/feedback.task");
+    g_assert_true (troupe_document_edit_step (document, "wait-for-feedback", wait, NULL, &error));
+    g_assert_no_error (error);
+    troupe_canvas_view_set_selection (view, "wait-for-feedback");
+    assert_marked (child (inspector, "wait_poll_row"),
+                   diagnostic_message (document, "wait-for-feedback", "out-of-range"));
+    assert_marked (child (inspector, "wait_glob_row"), diagnostic_message (document, "wait-for-feedback", "bad-glob"));
+    assert_not_marked (child (inspector, "wait_timeout_row"));
+  }
+
   troupe_app_test_close_window (GTK_WINDOW (window));
 }
 
