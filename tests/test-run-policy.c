@@ -16,6 +16,7 @@
 
 #include "troupe.h"
 #include "troupe-run-policy.h"
+#include "troupe-run-test-util.h"
 #include "troupe-test-util.h"
 
 /* Policy-driven runs (`troupe run --policy`). The workflow is
@@ -30,8 +31,6 @@
  * `test-run-policy --child-run FILE POLICY` runs one workflow with a
  * policy and exits: the resume test kills it with SIGKILL. */
 
-#define RUN_TIMEOUT_MS 20000
-
 static char *fake_bin_dir;
 static char *self_exe;
 
@@ -39,91 +38,12 @@ static const char * const chain_agents[] = { "architect", "engineer", "qa", "Ter
 
 /* --- helpers ------------------------------------------------------------- */
 
-static char *
-read_file (const char *path,
-           gsize      *length)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  if (!g_file_get_contents (path, &contents, length, &error))
-    g_error ("cannot read %s: %s", path, error->message);
-  return contents;
-}
-
-static void
-write_file (const char *path,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-static void
-reset_fake_env (void)
-{
-  g_auto(GStrv) names = g_listenv ();
-
-  for (guint i = 0; names[i] != NULL; i++)
-    if (g_str_has_prefix (names[i], "FAKE_CLI_"))
-      g_unsetenv (names[i]);
-}
-
-typedef struct
-{
-  char *top;
-  char *root;
-  char *rec;
-} Ws;
-
-static Ws *
-ws_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  Ws *ws = g_new0 (Ws, 1);
-
-  ws->top = g_dir_make_tmp ("troupe-run-policy-XXXXXX", &error);
-  g_assert_no_error (error);
-  ws->root = g_build_filename (ws->top, "ws", NULL);
-  ws->rec = g_build_filename (ws->top, "rec", NULL);
-  g_assert_cmpint (g_mkdir (ws->root, 0755), ==, 0);
-  g_assert_cmpint (g_mkdir (ws->rec, 0755), ==, 0);
-
-  reset_fake_env ();
-  g_setenv ("FAKE_CLI_RECORD_DIR", ws->rec, TRUE);
-  return ws;
-}
-
-static void
-ws_free (Ws *ws)
-{
-  reset_fake_env ();
-  troupe_test_remove_tree (ws->top);
-  g_free (ws->top);
-  g_free (ws->root);
-  g_free (ws->rec);
-  g_free (ws);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, ws_free)
-
-static char *
-ws_path (Ws         *ws,
-         const char *relative)
-{
-  return g_build_filename (ws->root, relative, NULL);
-}
-
 /* chain.yaml, with each (from, to) pair of @edits replaced. */
 static char *
 chain_text (const char * const *edits)
 {
   g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "policy", "chain.yaml", NULL);
-  g_autofree char *text = read_file (path, NULL);
+  g_autofree char *text = troupe_test_read_file (path, NULL);
 
   for (guint i = 0; edits != NULL && edits[i] != NULL; i += 2)
     {
@@ -152,36 +72,6 @@ static const char * const chain_with_claude[] = {
   NULL
 };
 
-static TroupeWorkflow *
-ws_load (Ws         *ws,
-         const char *yaml)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = ws_path (ws, "flow.yaml");
-  TroupeWorkflow *workflow;
-
-  write_file (path, yaml);
-  workflow = troupe_workflow_new_from_file (path, NULL, &error);
-  g_assert_no_error (error);
-  return workflow;
-}
-
-static guint
-fake_calls (Ws         *ws,
-            const char *instance)
-{
-  g_autofree char *name = g_strdup_printf ("%s.calls", instance);
-  g_autofree char *path = g_build_filename (ws->rec, name, NULL);
-  g_autofree char *contents = NULL;
-  guint n = 0;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-  for (const char *p = contents; *p; p++)
-    n += *p == '\n';
-  return n;
-}
-
 /* A policy without hidden layers: agent i's logit is @bias[i], plus
  * @terminator_slope × the step fraction for the last agent. */
 static char *
@@ -194,7 +84,7 @@ write_linear_policy (Ws                 *ws,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupePolicy) policy = NULL;
-  g_autofree char *path = ws_path (ws, name);
+  g_autofree char *path = troupe_test_ws_path (ws, name);
   guint n = g_strv_length ((char **) agents);
   double *params;
 
@@ -242,7 +132,7 @@ train_policy (Ws             *ws,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeTrainer) trainer = NULL;
-  g_autofree char *path = ws_path (ws, "trained-policy.json");
+  g_autofree char *path = troupe_test_ws_path (ws, "trained-policy.json");
   TroupeTrainerOptions options;
   TroupeOrchEnv *env;
   TroupePolicy *policy;
@@ -267,85 +157,6 @@ train_policy (Ws             *ws,
 }
 
 /* --- running ------------------------------------------------------------- */
-
-typedef struct
-{
-  TroupeRun *run;
-  GMainLoop *loop;
-  GPtrArray *events;
-  gboolean   finished;
-  gboolean   timed_out;
-} Runner;
-
-static void
-runner_free (Runner *r)
-{
-  g_clear_object (&r->run);
-  g_clear_pointer (&r->loop, g_main_loop_unref);
-  g_clear_pointer (&r->events, g_ptr_array_unref);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, runner_free)
-
-static void
-on_event_cb (TroupeRun  *run,
-             JsonObject *event,
-             Runner     *r)
-{
-  g_ptr_array_add (r->events, json_object_ref (event));
-}
-
-static void
-on_finished_cb (TroupeRun *run,
-                Runner    *r)
-{
-  r->finished = TRUE;
-  g_main_loop_quit (r->loop);
-}
-
-static gboolean
-on_safety_timeout_cb (gpointer user_data)
-{
-  Runner *r = user_data;
-
-  r->timed_out = TRUE;
-  g_main_loop_quit (r->loop);
-  return G_SOURCE_REMOVE;
-}
-
-static Runner *
-runner_new (TroupeRun *run)
-{
-  Runner *r = g_new0 (Runner, 1);
-
-  r->run = run;
-  r->loop = g_main_loop_new (NULL, FALSE);
-  r->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_signal_connect (run, "event", G_CALLBACK (on_event_cb), r);
-  g_signal_connect (run, "finished", G_CALLBACK (on_finished_cb), r);
-  return r;
-}
-
-static void
-runner_run (Runner *r)
-{
-  guint safety = g_timeout_add (RUN_TIMEOUT_MS, on_safety_timeout_cb, r);
-
-  troupe_run_start (r->run);
-  if (!r->finished)
-    g_main_loop_run (r->loop);
-  if (!r->timed_out)
-    g_source_remove (safety);
-  if (!r->finished)
-    {
-      g_autofree char *id = g_strdup (troupe_run_get_id (r->run));
-
-      /* Stop what still runs before failing, so nothing outlives us. */
-      g_object_run_dispose (G_OBJECT (r->run));
-      g_error ("run %s did not finish within %u ms", id, RUN_TIMEOUT_MS);
-    }
-}
 
 static TroupeRunOptions *
 policy_options (const char *policy_file,
@@ -372,41 +183,9 @@ run_with_policy (TroupeWorkflow *workflow,
   Runner *r;
 
   g_assert_no_error (error);
-  r = runner_new (run);
-  runner_run (r);
+  r = troupe_test_runner_new (run);
+  troupe_test_runner_run (r);
   return r;
-}
-
-static JsonObject *
-find_event (GPtrArray  *events,
-            const char *name,
-            const char *instance,
-            guint       nth)
-{
-  for (guint i = 0; i < events->len; i++)
-    {
-      JsonObject *event = g_ptr_array_index (events, i);
-
-      if (!g_str_equal (json_object_get_string_member (event, "event"), name))
-        continue;
-      if (instance != NULL &&
-          g_strcmp0 (json_object_get_string_member_with_default (event, "instance", NULL), instance) != 0)
-        continue;
-      if (nth-- == 0)
-        return event;
-    }
-  return NULL;
-}
-
-static guint
-count_events (GPtrArray  *events,
-              const char *name)
-{
-  guint n = 0;
-
-  while (find_event (events, name, NULL, n) != NULL)
-    n++;
-  return n;
 }
 
 static gint64
@@ -439,60 +218,13 @@ masked_list (JsonObject *choice)
   return g_string_free (text, FALSE);
 }
 
-static TroupeStepRecord *
-step_record (TroupeRun  *run,
-             const char *instance)
-{
-  TroupeStepRecord *rec = troupe_run_record_lookup (troupe_run_get_record (run), instance);
-
-  g_assert_nonnull (rec);
-  return rec;
-}
-
-static void
-assert_step (TroupeRun        *run,
-             const char       *instance,
-             TroupeStepStatus  status)
-{
-  TroupeStepRecord *rec = step_record (run, instance);
-
-  if (rec->status != status)
-    g_error ("step '%s' is %s (%s), expected %s", instance,
-             troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, rec->status), rec->reason ? rec->reason : "",
-             troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, status));
-}
-
-static void
-assert_run (TroupeRun       *run,
-            TroupeRunStatus  status)
-{
-  if (troupe_run_get_status (run) != status)
-    g_error ("run is %s (%s), expected %s",
-             troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, troupe_run_get_status (run)),
-             troupe_run_record_get_reason (troupe_run_get_record (run)) ?: "no reason",
-             troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, status));
-}
-
 static GPtrArray *
 read_journal (const char *dir)
 {
   g_autofree char *path = g_build_filename (dir, "events.jsonl", NULL);
-  g_autofree char *contents = read_file (path, NULL);
-  g_auto(GStrv) lines = g_strsplit (contents, "\n", -1);
-  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autofree char *contents = troupe_test_read_file (path, NULL);
 
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autoptr(GError) error = NULL;
-
-      if (lines[i][0] == '\0')
-        continue;
-      json_parser_load_from_data (parser, lines[i], -1, &error);
-      g_assert_no_error (error);
-      g_ptr_array_add (events, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
-    }
-  return events;
+  return troupe_test_parse_events (contents);
 }
 
 /* --- tests --------------------------------------------------------------- */
@@ -502,9 +234,9 @@ read_journal (const char *dir)
 static void
 test_follows_policy (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text (NULL);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy = write_qa_policy (ws);
   g_autoptr(Runner) r = run_with_policy (workflow, policy, FALSE);
   const char *order[] = { "design", "build", "test" };
@@ -514,22 +246,22 @@ test_follows_policy (void)
   const double two[] = { 1, 0 };
   const double qa_or_end[] = { 5, 0 };
   double raw[4], pair[2], qa_pair[2];
-  JsonObject *started = find_event (r->events, "run-started", NULL, 0);
+  JsonObject *started = troupe_test_find_event (r->events, "run-started", NULL, 0);
   g_autofree char *contents = NULL;
   g_autofree char *copy_path = NULL;
   g_autofree char *copy = NULL;
   g_autofree char *digest = NULL;
   gsize length = 0;
 
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   softmax (logits, 4, raw);
   softmax (two, 2, pair);
   softmax (qa_or_end, 2, qa_pair);
 
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 3);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
-      JsonObject *choice = find_event (r->events, "policy-choice", NULL, i);
+      JsonObject *choice = troupe_test_find_event (r->events, "policy-choice", NULL, i);
       JsonObject *probabilities = json_object_get_object_member (choice, "probabilities");
       g_autofree char *list = masked_list (choice);
 
@@ -547,14 +279,14 @@ test_follows_policy (void)
       /* The mock reports no cost: the state counts sim.AGENT.cost. */
       g_assert_cmpfloat (json_object_get_double_member (choice, "cost_so_far"), ==, i == 0 ? 0 : i == 1 ? 1 : 3);
       /* Decided before the step starts, after the step before finished. */
-      g_assert_cmpint (seq_of (choice), <, seq_of (find_event (r->events, "step-started", order[i], 0)));
+      g_assert_cmpint (seq_of (choice), <, seq_of (troupe_test_find_event (r->events, "step-started", order[i], 0)));
       if (i > 0)
-        g_assert_cmpint (seq_of (choice), >, seq_of (find_event (r->events, "step-finished", order[i - 1], 0)));
+        g_assert_cmpint (seq_of (choice), >, seq_of (troupe_test_find_event (r->events, "step-finished", order[i - 1], 0)));
     }
 
   /* run-started names the policy, so resume can find it again, and the
    * run keeps a copy of it. */
-  contents = read_file (policy, &length);
+  contents = troupe_test_read_file (policy, &length);
   digest = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) contents, length);
   g_assert_cmpstr (json_object_get_string_member (started, "policy"), ==, policy);
   g_assert_true (g_str_has_prefix (json_object_get_string_member (started, "policy_digest"), "sha256:"));
@@ -563,7 +295,7 @@ test_follows_policy (void)
   g_assert_cmpint (json_object_get_int_member (started, "policy_max_steps"), ==, 8);
   g_assert_cmpint (json_object_get_int_member (started, "max_parallel"), ==, 1);
   copy_path = troupe_run_store_resolve (troupe_run_get_store (r->run), "policy.json");
-  copy = read_file (copy_path, NULL);
+  copy = troupe_test_read_file (copy_path, NULL);
   g_assert_cmpstr (copy, ==, contents);
 }
 
@@ -571,36 +303,36 @@ test_follows_policy (void)
 static void
 test_terminator (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text (NULL);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   /* The Terminator's logit is 24 × step/8 − 4: −4, −1, then 2 at the
    * third decision, above the others' 1. */
   static const double bias[] = { 1, 1, 1, -4 };
   g_autofree char *policy = write_linear_policy (ws, "stop-policy.json", chain_agents, bias, 24, 16);
   g_autoptr(Runner) r = run_with_policy (workflow, policy, FALSE);
-  JsonObject *last = find_event (r->events, "policy-choice", NULL, 2);
-  JsonObject *finished = find_event (r->events, "run-finished", NULL, 0);
+  JsonObject *last = troupe_test_find_event (r->events, "policy-choice", NULL, 2);
+  JsonObject *finished = troupe_test_find_event (r->events, "run-finished", NULL, 0);
   TroupeStepRecord *rec;
 
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 3);
-  assert_choice (find_event (r->events, "policy-choice", NULL, 0), 1, "architect", "design");
-  assert_choice (find_event (r->events, "policy-choice", NULL, 1), 2, "engineer", "build");
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 3);
+  assert_choice (troupe_test_find_event (r->events, "policy-choice", NULL, 0), 1, "architect", "design");
+  assert_choice (troupe_test_find_event (r->events, "policy-choice", NULL, 1), 2, "engineer", "build");
   assert_choice (last, 3, "Terminator", NULL);
   g_assert_false (json_object_has_member (last, "step"));
 
-  assert_step (r->run, "design", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step (r->run, "build", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step (r->run, "test", TROUPE_STEP_STATUS_SKIPPED);
-  rec = step_record (r->run, "test");
+  troupe_test_assert_step_status (r->run, "design", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "build", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "test", TROUPE_STEP_STATUS_SKIPPED);
+  rec = troupe_test_step_record (r->run, "test");
   g_assert_cmpstr (rec->reason, ==, "the policy ended the run");
-  g_assert_null (find_event (r->events, "step-started", "test", 0));
+  g_assert_null (troupe_test_find_event (r->events, "step-started", "test", 0));
 
   /* The policy judged the task done: nothing failed, so the run did not. */
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_cmpstr (json_object_get_string_member (finished, "reason"), ==,
                    "the policy chose Terminator at decision 3");
-  g_assert_cmpint (seq_of (finished), >, seq_of (find_event (r->events, "step-skipped", "test", 0)));
+  g_assert_cmpint (seq_of (finished), >, seq_of (troupe_test_find_event (r->events, "step-skipped", "test", 0)));
 }
 
 /* max_steps ends the run as it ends an episode; the run failed, since the
@@ -608,20 +340,20 @@ test_terminator (void)
 static void
 test_max_steps (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   const char * const edits[] = { "sim.max_steps: \"8\"", "sim.max_steps: \"2\"", NULL };
   g_autofree char *yaml = chain_text (edits);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy = write_qa_policy (ws);
   g_autoptr(Runner) r = run_with_policy (workflow, policy, FALSE);
 
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 2);
-  g_assert_cmpint (json_object_get_int_member (find_event (r->events, "policy-choice", NULL, 1), "max_steps"), ==, 2);
-  assert_step (r->run, "build", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step (r->run, "test", TROUPE_STEP_STATUS_SKIPPED);
-  g_assert_cmpstr (step_record (r->run, "test")->reason, ==,
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (troupe_test_find_event (r->events, "policy-choice", NULL, 1), "max_steps"), ==, 2);
+  troupe_test_assert_step_status (r->run, "build", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "test", TROUPE_STEP_STATUS_SKIPPED);
+  g_assert_cmpstr (troupe_test_step_record (r->run, "test")->reason, ==,
                    "the policy reached max_steps (2) before this step ran");
-  assert_run (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
   g_assert_cmpstr (troupe_run_record_get_reason (troupe_run_get_record (r->run)), ==,
                    "the policy reached max_steps (2) before the workflow completed");
 }
@@ -636,7 +368,7 @@ assert_refused (Ws                 *ws,
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeRunOptions) options = policy_options (policy, FALSE);
   g_autoptr(TroupeRun) run = troupe_run_new (workflow, options, &error);
-  g_autofree char *runs = ws_path (ws, ".troupe/runs");
+  g_autofree char *runs = troupe_test_ws_path (ws, ".troupe/runs");
   g_autoptr(GDir) dir = NULL;
 
   g_assert_null (run);
@@ -655,17 +387,17 @@ assert_refused (Ws                 *ws,
 static void
 test_mismatch (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text (NULL);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   const char * const two_agents[] = { "architect", "engineer", "Terminator", NULL };
   const char * const reordered[] = { "engineer", "architect", "qa", "Terminator", NULL };
   static const double bias[] = { 0, 0, 0, 0 };
   g_autofree char *missing = write_linear_policy (ws, "two.json", two_agents, bias, 0, 16);
   g_autofree char *order = write_linear_policy (ws, "order.json", reordered, bias, 0, 16);
   g_autofree char *small = write_linear_policy (ws, "small.json", chain_agents, bias, 0, 8);
-  g_autofree char *broken = ws_path (ws, "broken.json");
-  g_autofree char *absent = ws_path (ws, "absent.json");
+  g_autofree char *broken = troupe_test_ws_path (ws, "broken.json");
+  g_autofree char *absent = troupe_test_ws_path (ws, "absent.json");
   const char * const missing_fragments[] = {
     missing, "[architect, engineer, Terminator]", "[architect, engineer, qa, Terminator]",
     "the policy has no qa", "troupe train", NULL
@@ -678,7 +410,7 @@ test_mismatch (void)
   assert_refused (ws, workflow, missing, TROUPE_POLICY_ERROR_MISMATCH, missing_fragments);
   assert_refused (ws, workflow, order, TROUPE_POLICY_ERROR_MISMATCH, order_fragments);
   assert_refused (ws, workflow, small, TROUPE_POLICY_ERROR_MISMATCH, small_fragments);
-  write_file (broken, "{\"format\": \"something else\"}");
+  troupe_test_write_file (broken, "{\"format\": \"something else\"}");
   assert_refused (ws, workflow, broken, TROUPE_POLICY_ERROR_INVALID, broken_fragments);
   assert_refused (ws, workflow, absent, TROUPE_POLICY_ERROR_INVALID, absent_fragments);
 }
@@ -689,31 +421,31 @@ test_mismatch (void)
 static void
 test_outcomes (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text ((const char * const *) chain_with_claude);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy = write_qa_policy (ws);
   g_autoptr(Runner) r = NULL;
   const double costs[] = { 0, 0.0123, 2.0123, 2.0246 };
   const char *instances[] = { "design", "build", "build", "test" };
   const char *agents[] = { "architect", "engineer", "engineer", "qa" };
 
-  g_setenv ("FAKE_CLI_FAIL_TIMES_build", "1", TRUE);
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_build", "1");
   r = run_with_policy (workflow, policy, FALSE);
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 4);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 4);
   for (guint i = 0; i < 4; i++)
     {
-      JsonObject *choice = find_event (r->events, "policy-choice", NULL, i);
+      JsonObject *choice = troupe_test_find_event (r->events, "policy-choice", NULL, i);
 
       assert_choice (choice, i + 1, agents[i], instances[i]);
       g_assert_cmpfloat_with_epsilon (json_object_get_double_member (choice, "cost_so_far"), costs[i], 1e-12);
     }
   /* The second decision for build came after its retry delay, not in it. */
-  g_assert_cmpint (seq_of (find_event (r->events, "policy-choice", NULL, 2)), >,
-                   seq_of (find_event (r->events, "step-retrying", "build", 0)));
-  g_assert_cmpuint (fake_calls (ws, "build"), ==, 2);
+  g_assert_cmpint (seq_of (troupe_test_find_event (r->events, "policy-choice", NULL, 2)), >,
+                   seq_of (troupe_test_find_event (r->events, "step-retrying", "build", 0)));
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "build"), ==, 2);
 }
 
 /* The state a live run decides from is the simulated environment's: a
@@ -722,14 +454,14 @@ test_outcomes (void)
 static void
 test_matches_simulation (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   const char * const sure[] = {
     "sim.architect.success: \"0.9\"", "sim.architect.success: \"1\"",
     "sim.engineer.success: \"0.8\"", "sim.engineer.success: \"1\"",
     NULL
   };
   g_autofree char *yaml = chain_text (sure);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy_path = train_policy (ws, workflow, 300);
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupePolicy) policy = troupe_policy_load (policy_path, &error);
@@ -751,11 +483,11 @@ test_matches_simulation (void)
     g_assert_cmpuint (g_array_index (episode.steps, TroupeTrajectoryStep, i).agent_index, ==, i);
 
   r = run_with_policy (workflow, policy_path, FALSE);
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 3);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 3);
   for (guint i = 0; i < 3; i++)
     {
-      JsonObject *choice = find_event (r->events, "policy-choice", NULL, i);
+      JsonObject *choice = troupe_test_find_event (r->events, "policy-choice", NULL, i);
       JsonObject *probabilities = json_object_get_object_member (choice, "probabilities");
       const TroupeTrajectoryStep *step = &g_array_index (episode.steps, TroupeTrajectoryStep, i);
       double probs[4];
@@ -803,9 +535,9 @@ choices_of (Runner *r)
 static void
 test_deterministic (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text (NULL);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy = train_policy (ws, workflow, 200);
 
   for (guint sample = 0; sample < 2; sample++)
@@ -818,7 +550,7 @@ test_deterministic (void)
       g_assert_cmpuint (g_strv_length (a), >=, sample ? 1 : 3);
       g_assert_true (g_strv_equal ((const char * const *) a, (const char * const *) b));
       g_assert_cmpint (troupe_run_get_status (first->run), ==, troupe_run_get_status (second->run));
-      g_assert_cmpstr (json_object_get_string_member (find_event (first->events, "run-started", NULL, 0),
+      g_assert_cmpstr (json_object_get_string_member (troupe_test_find_event (first->events, "run-started", NULL, 0),
                                                       "policy_mode"), ==, sample ? "sample" : "greedy");
     }
 }
@@ -831,11 +563,11 @@ test_deterministic (void)
 static void
 test_engine_steps (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *example = g_build_filename (g_getenv ("TROUPE_SOURCE_ROOT"), "examples",
                                                "architect-engineer-qa.yaml", NULL);
-  g_autofree char *yaml = read_file (example, NULL);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autofree char *yaml = troupe_test_read_file (example, NULL);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   /* Every allowed agent ties, so the first in the pool acts; the
    * Terminator never wins. */
   static const double bias[] = { 1, 1, 1, -5 };
@@ -843,38 +575,38 @@ test_engine_steps (void)
   g_autoptr(Runner) r = run_with_policy (workflow, policy, FALSE);
   const char *order[] = { "design", "implement", "review", "address-feedback" };
 
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 4);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 4);
   for (guint i = 0; i < 4; i++)
-    g_assert_cmpstr (json_object_get_string_member (find_event (r->events, "policy-choice", NULL, i), "instance"),
+    g_assert_cmpstr (json_object_get_string_member (troupe_test_find_event (r->events, "policy-choice", NULL, i), "instance"),
                      ==, order[i]);
   /* The send ran on its own, between the decisions. */
-  g_assert_cmpint (seq_of (find_event (r->events, "step-finished", "assign-implementation", 0)), <,
-                   seq_of (find_event (r->events, "policy-choice", NULL, 1)));
+  g_assert_cmpint (seq_of (troupe_test_find_event (r->events, "step-finished", "assign-implementation", 0)), <,
+                   seq_of (troupe_test_find_event (r->events, "policy-choice", NULL, 1)));
   /* The wait began before QA's review was decided, and ended after. */
-  g_assert_cmpint (seq_of (find_event (r->events, "step-started", "wait-for-feedback", 0)), <,
-                   seq_of (find_event (r->events, "policy-choice", "review", 0)));
+  g_assert_cmpint (seq_of (troupe_test_find_event (r->events, "step-started", "wait-for-feedback", 0)), <,
+                   seq_of (troupe_test_find_event (r->events, "policy-choice", "review", 0)));
 }
 
 static void
 test_engine_commands (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   const char * const edits[] = {
     "steps:\n  design:\n",
     "steps:\n  prepare:\n    command: [\"true\"]\n  design:\n    needs: [prepare]\n",
     NULL
   };
   g_autofree char *yaml = chain_text (edits);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy = write_qa_policy (ws);
   g_autoptr(Runner) r = run_with_policy (workflow, policy, FALSE);
 
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 3);
-  g_assert_null (find_event (r->events, "policy-choice", "prepare", 0));
-  g_assert_cmpint (seq_of (find_event (r->events, "step-finished", "prepare", 0)), <,
-                   seq_of (find_event (r->events, "policy-choice", NULL, 0)));
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 3);
+  g_assert_null (troupe_test_find_event (r->events, "policy-choice", "prepare", 0));
+  g_assert_cmpint (seq_of (troupe_test_find_event (r->events, "step-finished", "prepare", 0)), <,
+                   seq_of (troupe_test_find_event (r->events, "policy-choice", NULL, 0)));
 }
 
 static GPid
@@ -898,7 +630,7 @@ fake_pid (Ws         *ws,
 {
   g_autofree char *name = g_strdup_printf ("%s.calls", instance);
   g_autofree char *path = g_build_filename (ws->rec, name, NULL);
-  g_autofree char *contents = read_file (path, NULL);
+  g_autofree char *contents = troupe_test_read_file (path, NULL);
   /* An offset, not a pointer from strchr(): GCC 12 at -O2 takes that
    * pointer for one into read_file()'s local variable (-Wdangling-pointer). */
   gsize space = strcspn (contents, " ");
@@ -910,15 +642,9 @@ fake_pid (Ws         *ws,
 static char *
 only_run_id (Ws *ws)
 {
-  g_autofree char *runs = ws_path (ws, ".troupe/runs");
-  g_autoptr(GDir) dir = g_dir_open (runs, 0, NULL);
-  const char *name;
+  g_autofree char *runs = troupe_test_ws_path (ws, ".troupe/runs");
 
-  g_assert_nonnull (dir);
-  name = g_dir_read_name (dir);
-  g_assert_nonnull (name);
-  g_assert_null (g_dir_read_name (dir));
-  return g_strdup (name);
+  return troupe_test_single_entry (runs);
 }
 
 /* A runner killed with SIGKILL while the engineer works: resume goes on
@@ -927,10 +653,10 @@ only_run_id (Ws *ws)
 static void
 test_resume_after_sigkill (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text ((const char * const *) chain_with_claude);
   g_autofree char *policy = write_qa_policy (ws);
-  g_autofree char *file = ws_path (ws, "flow.yaml");
+  g_autofree char *file = troupe_test_ws_path (ws, "flow.yaml");
   g_autofree char *run_id = NULL;
   g_autofree char *run_dir = NULL;
   g_autofree char *copy_path = NULL;
@@ -945,13 +671,13 @@ test_resume_after_sigkill (void)
   GPid child;
 
   /* Writes flow.yaml, which the child runs, and checks that it loads. */
-  g_object_unref (ws_load (ws, yaml));
-  g_setenv ("FAKE_CLI_HANG_build", "1", TRUE);
+  g_object_unref (troupe_test_ws_load (ws, yaml));
+  troupe_test_fake_env ("FAKE_CLI_HANG_build", "1");
   child = spawn_child_run (file, policy);
   deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
-  while (fake_calls (ws, "build") == 0 && g_get_monotonic_time () < deadline)
+  while (troupe_test_fake_calls (ws, "build") == 0 && g_get_monotonic_time () < deadline)
     g_usleep (10 * 1000);
-  g_assert_cmpuint (fake_calls (ws, "build"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "build"), ==, 1);
   g_assert_cmpint (kill (child, SIGKILL), ==, 0);
   g_assert_cmpint (waitpid (child, &wait_status, 0), ==, child);
   g_spawn_close_pid (child);
@@ -962,14 +688,14 @@ test_resume_after_sigkill (void)
   run_id = only_run_id (ws);
   run_dir = g_build_filename (ws->root, ".troupe", "runs", run_id, NULL);
   before = read_journal (run_dir);
-  g_assert_cmpuint (count_events (before, "policy-choice"), ==, 2);
+  g_assert_cmpuint (troupe_test_count_events (before, "policy-choice", NULL), ==, 2);
 
   /* The policy file changed and the copy is gone: the run refuses to go
    * on with a policy it did not start with. */
   copy_path = g_build_filename (run_dir, "policy.json", NULL);
-  saved = read_file (policy, NULL);
+  saved = troupe_test_read_file (policy, NULL);
   g_assert_cmpint (g_unlink (copy_path), ==, 0);
-  write_file (policy, "{}");
+  troupe_test_write_file (policy, "{}");
   g_assert_null (troupe_run_new_resume (ws->root, run_id, NULL, &error));
   g_assert_error (error, TROUPE_RUN_ERROR, TROUPE_RUN_ERROR_STATE);
   g_assert_nonnull (strstr (error->message, policy));
@@ -977,28 +703,28 @@ test_resume_after_sigkill (void)
   g_clear_error (&error);
 
   /* Put back, it resumes (and the run keeps its copy again). */
-  write_file (policy, saved);
-  r = runner_new (troupe_run_new_resume (ws->root, run_id, NULL, &error));
+  troupe_test_write_file (policy, saved);
+  r = troupe_test_runner_new (troupe_run_new_resume (ws->root, run_id, NULL, &error));
   g_assert_no_error (error);
-  runner_run (r);
-  assert_run (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_runner_run (r);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_true (g_file_test (copy_path, G_FILE_TEST_EXISTS));
 
-  g_assert_cmpuint (fake_calls (ws, "design"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "build"), ==, 2);
-  g_assert_cmpuint (fake_calls (ws, "test"), ==, 1);
-  g_assert_nonnull (find_event (r->events, "run-resumed", NULL, 0));
-  g_assert_cmpstr (json_object_get_string_member (find_event (r->events, "run-resumed", NULL, 0), "policy"),
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "design"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "build"), ==, 2);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "test"), ==, 1);
+  g_assert_nonnull (troupe_test_find_event (r->events, "run-resumed", NULL, 0));
+  g_assert_cmpstr (json_object_get_string_member (troupe_test_find_event (r->events, "run-resumed", NULL, 0), "policy"),
                    ==, policy);
 
   /* The interrupted decision is made again, from the same state: the
    * same index, the same probabilities. */
-  g_assert_cmpuint (count_events (r->events, "policy-choice"), ==, 2);
-  old_choice = find_event (before, "policy-choice", NULL, 1);
-  new_choice = find_event (r->events, "policy-choice", NULL, 0);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "policy-choice", NULL), ==, 2);
+  old_choice = troupe_test_find_event (before, "policy-choice", NULL, 1);
+  new_choice = troupe_test_find_event (r->events, "policy-choice", NULL, 0);
   assert_choice (old_choice, 2, "engineer", "build");
   assert_choice (new_choice, 2, "engineer", "build");
-  assert_choice (find_event (r->events, "policy-choice", NULL, 1), 3, "qa", "test");
+  assert_choice (troupe_test_find_event (r->events, "policy-choice", NULL, 1), 3, "qa", "test");
   g_assert_cmpfloat_with_epsilon (json_object_get_double_member (new_choice, "cost_so_far"), 0.0123, 1e-12);
   old_probs = json_object_get_object_member (old_choice, "probabilities");
   new_probs = json_object_get_object_member (new_choice, "probabilities");
@@ -1012,9 +738,9 @@ test_resume_after_sigkill (void)
 static void
 test_simulate (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *yaml = chain_text (NULL);
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   g_autofree char *policy = write_qa_policy (ws);
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeRunPolicy) chooser = troupe_run_policy_new (workflow, policy, FALSE, &error);
@@ -1053,13 +779,6 @@ test_simulate (void)
 
 /* --- main ---------------------------------------------------------------- */
 
-static void
-on_child_finished_cb (TroupeRun *run,
-                      GMainLoop *loop)
-{
-  g_main_loop_quit (loop);
-}
-
 static int
 child_main (int    argc,
             char **argv)
@@ -1068,7 +787,6 @@ child_main (int    argc,
   g_autoptr(TroupeWorkflow) workflow = NULL;
   g_autoptr(TroupeRunOptions) options = NULL;
   g_autoptr(TroupeRun) run = NULL;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
   if (argc != 4)
     return 2;
@@ -1079,33 +797,8 @@ child_main (int    argc,
   run = troupe_run_new (workflow, options, &error);
   if (run == NULL)
     g_error ("%s", error->message);
-  g_signal_connect (run, "finished", G_CALLBACK (on_child_finished_cb), loop);
-  troupe_run_start (run);
-  if (!troupe_run_is_finished (run))
-    g_main_loop_run (loop);
+  troupe_test_run_until_finished (run);
   return 0;
-}
-
-static void
-setup_fake_cli (void)
-{
-  g_autoptr(GError) error = NULL;
-  const char * const names[] = { "fake-cli.sh", "claude", "gemini", "codex" };
-  g_autofree char *path = NULL;
-
-  fake_bin_dir = g_dir_make_tmp ("troupe-fake-cli-XXXXXX", &error);
-  g_assert_no_error (error);
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *source = g_test_build_filename (G_TEST_DIST, "fake-cli", names[i], NULL);
-      g_autofree char *target = g_build_filename (fake_bin_dir, names[i], NULL);
-      g_autofree char *contents = read_file (source, NULL);
-
-      write_file (target, contents);
-      g_assert_cmpint (g_chmod (target, 0755), ==, 0);
-    }
-  path = g_strdup_printf ("%s:%s", fake_bin_dir, g_getenv ("PATH") ? g_getenv ("PATH") : "/usr/bin:/bin");
-  g_setenv ("PATH", path, TRUE);
 }
 
 int
@@ -1121,7 +814,7 @@ main (int    argc,
 
   self_exe = g_file_read_link ("/proc/self/exe", NULL);
   g_assert_nonnull (self_exe);
-  setup_fake_cli ();
+  fake_bin_dir = troupe_test_setup_fake_cli ();
 
   g_test_add_func ("/troupe/run-policy/follows-policy", test_follows_policy);
   g_test_add_func ("/troupe/run-policy/terminator", test_terminator);

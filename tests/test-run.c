@@ -16,6 +16,7 @@
 #include <glib/gstdio.h>
 
 #include "troupe.h"
+#include "troupe-run-test-util.h"
 #include "troupe-test-util.h"
 
 /* The runner's tests. They run real processes: fake `claude`, `gemini` and
@@ -29,58 +30,10 @@
  * one workflow and exit: the resume tests start them as child processes
  * and kill them with SIGKILL. */
 
-#define RUN_TIMEOUT_MS 20000
-
 static char *fake_bin_dir;   /* the fakes, first on PATH */
 static char *self_exe;       /* this binary, for the child runners */
 
 /* --- small helpers ------------------------------------------------------- */
-
-static char *
-read_file (const char *path,
-           gsize      *length)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  if (!g_file_get_contents (path, &contents, length, &error))
-    g_error ("cannot read %s: %s", path, error->message);
-  return contents;
-}
-
-static void
-write_file (const char *path,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_path_get_dirname (path);
-
-  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-}
-
-/* "fan[2]" -> "fan_2_", as the fake CLI names its records. */
-static char *
-record_id (const char *instance)
-{
-  char *sid = g_strdup (instance);
-
-  for (char *p = sid; *p; p++)
-    if (!g_ascii_isalnum (*p) && *p != '_')
-      *p = '_';
-  return sid;
-}
-
-static guint
-count_lines (const char *text)
-{
-  guint n = 0;
-
-  for (const char *p = text; p && *p; p++)
-    n += *p == '\n';
-  return n;
-}
 
 /* Whether @pid is gone; a zombie counts as gone (an orphan stays one
  * where PID 1 does not reap). */
@@ -99,100 +52,7 @@ pid_is_gone (GPid pid)
   return p != NULL && (p[2] == 'Z' || p[2] == 'X');
 }
 
-/* Clears every FAKE_CLI_* variable a previous test may have set. */
-static void
-reset_fake_env (void)
-{
-  g_auto(GStrv) names = g_listenv ();
-
-  for (guint i = 0; names[i] != NULL; i++)
-    if (g_str_has_prefix (names[i], "FAKE_CLI_"))
-      g_unsetenv (names[i]);
-}
-
-static void
-fake_env (const char *name,
-          const char *value)
-{
-  g_assert_true (g_setenv (name, value, TRUE));
-}
-
-/* --- a workspace per test ------------------------------------------------ */
-
-typedef struct
-{
-  char *top;    /* removed at the end */
-  char *root;   /* the workspace */
-  char *rec;    /* FAKE_CLI_RECORD_DIR */
-} Ws;
-
-static Ws *
-ws_new (void)
-{
-  g_autoptr(GError) error = NULL;
-  Ws *ws = g_new0 (Ws, 1);
-
-  ws->top = g_dir_make_tmp ("troupe-run-XXXXXX", &error);
-  g_assert_no_error (error);
-  ws->root = g_build_filename (ws->top, "ws", NULL);
-  ws->rec = g_build_filename (ws->top, "rec", NULL);
-  g_assert_cmpint (g_mkdir (ws->root, 0755), ==, 0);
-  g_assert_cmpint (g_mkdir (ws->rec, 0755), ==, 0);
-
-  reset_fake_env ();
-  fake_env ("FAKE_CLI_RECORD_DIR", ws->rec);
-  return ws;
-}
-
-static void
-ws_free (Ws *ws)
-{
-  reset_fake_env ();
-  troupe_test_remove_tree (ws->top);
-  g_free (ws->top);
-  g_free (ws->root);
-  g_free (ws->rec);
-  g_free (ws);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Ws, ws_free)
-
-static char *
-ws_path (Ws         *ws,
-         const char *relative)
-{
-  return g_build_filename (ws->root, relative, NULL);
-}
-
-static TroupeWorkflow *
-ws_load (Ws         *ws,
-         const char *yaml)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *path = ws_path (ws, "flow.yaml");
-  TroupeWorkflow *workflow;
-
-  write_file (path, yaml);
-  workflow = troupe_workflow_new_from_file (path, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (workflow);
-  return workflow;
-}
-
-/* How many times the fake ran for @instance. */
-static guint
-fake_calls (Ws         *ws,
-            const char *instance)
-{
-  g_autofree char *sid = record_id (instance);
-  g_autofree char *name = g_strdup_printf ("%s.calls", sid);
-  g_autofree char *path = g_build_filename (ws->rec, name, NULL);
-  g_autofree char *contents = NULL;
-
-  if (!g_file_get_contents (path, &contents, NULL, NULL))
-    return 0;
-  return count_lines (contents);
-}
+/* --- what the fake CLI recorded ------------------------------------------ */
 
 static char *
 fake_record_path (Ws         *ws,
@@ -200,7 +60,7 @@ fake_record_path (Ws         *ws,
                   guint       n,
                   const char *what)
 {
-  g_autofree char *sid = record_id (instance);
+  g_autofree char *sid = troupe_test_record_id (instance);
   g_autofree char *name = g_strdup_printf ("%s.%u.%s", sid, n, what);
 
   return g_build_filename (ws->rec, name, NULL);
@@ -218,7 +78,7 @@ fake_argv (Ws         *ws,
   GStrv result;
   gsize length;
 
-  contents = read_file (path, &length);
+  contents = troupe_test_read_file (path, &length);
   for (gsize start = 0; start < length; )
     {
       gsize len = strlen (contents + start);
@@ -238,106 +98,10 @@ fake_stdin (Ws         *ws,
 {
   g_autofree char *path = fake_record_path (ws, instance, n, "stdin");
 
-  return read_file (path, NULL);
+  return troupe_test_read_file (path, NULL);
 }
 
 /* --- running ------------------------------------------------------------- */
-
-typedef struct _Runner Runner;
-typedef void (*EventHook) (Runner     *runner,
-                           JsonObject *event);
-
-struct _Runner
-{
-  TroupeRun  *run;
-  GMainLoop  *loop;
-  GPtrArray  *events;         /* JsonObject*, in emission order */
-  EventHook   hook;
-  gpointer    data;
-  gint64      started_mono;
-  gint64      finished_mono;
-  guint       timeout_ms;
-  gboolean    finished;
-  gboolean    timed_out;
-};
-
-static void
-runner_free (Runner *r)
-{
-  g_clear_object (&r->run);
-  g_clear_pointer (&r->loop, g_main_loop_unref);
-  g_clear_pointer (&r->events, g_ptr_array_unref);
-  g_free (r);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Runner, runner_free)
-
-static void
-on_event_cb (TroupeRun  *run,
-             JsonObject *event,
-             Runner     *r)
-{
-  g_ptr_array_add (r->events, json_object_ref (event));
-  if (r->hook != NULL)
-    r->hook (r, event);
-}
-
-static void
-on_finished_cb (TroupeRun *run,
-                Runner    *r)
-{
-  g_assert_false (r->finished);
-  r->finished = TRUE;
-  r->finished_mono = g_get_monotonic_time ();
-  g_main_loop_quit (r->loop);
-}
-
-static gboolean
-on_safety_timeout_cb (gpointer user_data)
-{
-  Runner *r = user_data;
-
-  r->timed_out = TRUE;
-  g_main_loop_quit (r->loop);
-  return G_SOURCE_REMOVE;
-}
-
-static Runner *
-runner_new (TroupeRun *run)
-{
-  Runner *r = g_new0 (Runner, 1);
-
-  r->run = run;
-  r->loop = g_main_loop_new (NULL, FALSE);
-  r->events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  r->timeout_ms = RUN_TIMEOUT_MS;
-  g_signal_connect (run, "event", G_CALLBACK (on_event_cb), r);
-  g_signal_connect (run, "finished", G_CALLBACK (on_finished_cb), r);
-  return r;
-}
-
-/* Starts the run and drives the main loop until "finished"; a run that
- * does not finish in time fails the test. */
-static void
-runner_run (Runner *r)
-{
-  guint safety = g_timeout_add (r->timeout_ms, on_safety_timeout_cb, r);
-
-  r->started_mono = g_get_monotonic_time ();
-  troupe_run_start (r->run);
-  if (!r->finished)
-    g_main_loop_run (r->loop);
-  if (!r->timed_out)
-    g_source_remove (safety);
-
-  if (!r->finished)
-    {
-      /* Stop what still runs before failing, so nothing outlives us. */
-      g_object_run_dispose (G_OBJECT (r->run));
-      g_error ("run %s did not finish within %u ms", troupe_run_get_id (r->run), r->timeout_ms);
-    }
-  g_assert_true (troupe_run_is_finished (r->run));
-}
 
 static TroupeRunOptions *
 test_options (void)
@@ -363,7 +127,7 @@ runner_new_for (TroupeWorkflow   *workflow,
   run = troupe_run_new (workflow, options, &error);
   g_assert_no_error (error);
   g_assert_nonnull (run);
-  return runner_new (run);
+  return troupe_test_runner_new (run);
 }
 
 /* Loads @yaml in @ws and runs it to the end. */
@@ -372,44 +136,11 @@ run_yaml (Ws               *ws,
           const char       *yaml,
           TroupeRunOptions *options)
 {
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, yaml);
   Runner *r = runner_new_for (workflow, options);
 
-  runner_run (r);
+  troupe_test_runner_run (r);
   return r;
-}
-
-static JsonObject *
-find_event (Runner     *r,
-            const char *name,
-            const char *instance,
-            guint       nth)
-{
-  for (guint i = 0; i < r->events->len; i++)
-    {
-      JsonObject *event = g_ptr_array_index (r->events, i);
-
-      if (!g_str_equal (json_object_get_string_member (event, "event"), name))
-        continue;
-      if (instance != NULL &&
-          g_strcmp0 (json_object_get_string_member_with_default (event, "instance", NULL), instance) != 0)
-        continue;
-      if (nth-- == 0)
-        return event;
-    }
-  return NULL;
-}
-
-static guint
-count_events (Runner     *r,
-              const char *name,
-              const char *instance)
-{
-  guint n = 0;
-
-  while (find_event (r, name, instance, n) != NULL)
-    n++;
-  return n;
 }
 
 static gint64
@@ -417,60 +148,10 @@ event_seq (Runner     *r,
            const char *name,
            const char *instance)
 {
-  JsonObject *event = find_event (r, name, instance, 0);
+  JsonObject *event = troupe_test_find_event (r->events, name, instance, 0);
 
   g_assert_nonnull (event);
   return json_object_get_int_member (event, "seq");
-}
-
-static TroupeStepRecord *
-step_record (Runner     *r,
-             const char *instance)
-{
-  TroupeStepRecord *rec = troupe_run_record_lookup (troupe_run_get_record (r->run), instance);
-
-  if (rec == NULL)
-    g_error ("the run has no record of '%s'", instance);
-  return rec;
-}
-
-static void
-assert_step_status (Runner           *r,
-                    const char       *instance,
-                    TroupeStepStatus  status)
-{
-  TroupeStepRecord *rec = step_record (r, instance);
-
-  if (rec->status != status)
-    g_error ("step '%s' is %s (%s), expected %s", instance,
-             troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, rec->status),
-             rec->reason ? rec->reason : "no reason",
-             troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, status));
-}
-
-static void
-assert_run_status (Runner          *r,
-                   TroupeRunStatus  status)
-{
-  TroupeRunRecord *record = troupe_run_get_record (r->run);
-
-  if (troupe_run_get_status (r->run) != status)
-    {
-      GPtrArray *steps = troupe_run_record_get_steps (record);
-
-      for (guint i = 0; i < steps->len; i++)
-        {
-          TroupeStepRecord *rec = g_ptr_array_index (steps, i);
-
-          g_printerr ("%s: %s (%s)\n", rec->instance, troupe_enum_to_nick (TROUPE_TYPE_STEP_STATUS, rec->status),
-                      rec->reason ? rec->reason : "");
-        }
-    }
-  if (troupe_run_get_status (r->run) != status)
-    g_error ("run is %s (%s), expected %s",
-             troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, troupe_run_get_status (r->run)),
-             troupe_run_record_get_reason (record) ? troupe_run_record_get_reason (record) : "no reason",
-             troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, status));
 }
 
 static char *
@@ -536,7 +217,7 @@ indent_block (const char *text,
 static void
 test_input_argv_and_stdin (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *block = indent_block (tricky_prompt, "      ");
   g_autofree char *yaml = NULL;
   g_autoptr(TroupeWorkflow) workflow = NULL;
@@ -560,13 +241,13 @@ test_input_argv_and_stdin (void)
                           "    provider: gemini\n"
                           "    prompt: \"--version\"\n",
                           block, block, block);
-  workflow = ws_load (ws, yaml);
+  workflow = troupe_test_ws_load (ws, yaml);
   /* The YAML itself keeps the prompt byte for byte. */
   g_assert_cmpstr (troupe_step_get_prompt (troupe_workflow_lookup_step (workflow, "ask-claude")), ==, tricky_prompt);
 
   r = runner_new_for (workflow, NULL);
-  runner_run (r);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_runner_run (r);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
   g_string_replace (expected, "$${", "${", 0);
 
@@ -577,7 +258,7 @@ test_input_argv_and_stdin (void)
       g_auto(GStrv) got = fake_argv (ws, step, 1);
       g_autofree char *in = fake_stdin (ws, step, 1);
 
-      g_assert_cmpuint (fake_calls (ws, step), ==, 1);
+      g_assert_cmpuint (troupe_test_fake_calls (ws, step), ==, 1);
       g_assert_cmpuint (g_strv_length (got), ==, 2);
       g_assert_cmpstr (got[0], ==, "-p");
       g_assert_cmpstr (got[1], ==, expected->str);
@@ -601,16 +282,16 @@ test_input_argv_and_stdin (void)
   g_strfreev (argv);
 
   /* The journal records the argv as it was run. */
-  recorded = json_object_get_array_member (find_event (r, "step-started", "ask-claude", 0), "argv");
+  recorded = json_object_get_array_member (troupe_test_find_event (r->events, "step-started", "ask-claude", 0), "argv");
   g_assert_cmpuint (json_array_get_length (recorded), ==, 3);
   g_assert_cmpstr (json_array_get_string_element (recorded, 0), ==, "claude");
   g_assert_cmpstr (json_array_get_string_element (recorded, 2), ==, expected->str);
 
   /* And the output is what the child printed (the fake echoes). */
   {
-    TroupeStepRecord *rec = step_record (r, "ask-codex");
+    TroupeStepRecord *rec = troupe_test_step_record (r->run, "ask-codex");
     g_autofree char *path = run_file (r, rec->output_path);
-    g_autofree char *out = read_file (path, NULL);
+    g_autofree char *out = troupe_test_read_file (path, NULL);
 
     g_assert_cmpstr (out, ==, expected->str);
   }
@@ -621,11 +302,11 @@ test_input_argv_and_stdin (void)
 static void
 test_retries_succeed (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   TroupeStepRecord *rec;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES", "2");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES", "2");
   r = run_yaml (ws,
                 "name: retries\n"
                 "steps:\n"
@@ -636,33 +317,33 @@ test_retries_succeed (void)
                 "      max: 3\n"
                 "      delay: 50ms\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
-  rec = step_record (r, "flaky");
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  rec = troupe_test_step_record (r->run, "flaky");
   g_assert_cmpuint (rec->attempts, ==, 3);
-  g_assert_cmpuint (fake_calls (ws, "flaky"), ==, 3);
-  g_assert_cmpuint (count_events (r, "step-started", "flaky"), ==, 3);
-  g_assert_cmpuint (count_events (r, "step-retrying", "flaky"), ==, 2);
-  g_assert_cmpuint (count_events (r, "step-finished", "flaky"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "flaky"), ==, 3);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "step-started", "flaky"), ==, 3);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "step-retrying", "flaky"), ==, 2);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "step-finished", "flaky"), ==, 1);
 
   /* Each attempt logs on its own. */
   for (guint attempt = 1; attempt <= 3; attempt++)
     {
-      JsonObject *started = find_event (r, "step-started", "flaky", attempt - 1);
+      JsonObject *started = troupe_test_find_event (r->events, "step-started", "flaky", attempt - 1);
       g_autofree char *out_rel = g_strdup_printf ("logs/flaky.%u.out", attempt);
       g_autofree char *err_rel = g_strdup_printf ("logs/flaky.%u.err", attempt);
       g_autofree char *out = run_file (r, out_rel);
       g_autofree char *err = run_file (r, err_rel);
-      g_autofree char *err_text = read_file (err, NULL);
+      g_autofree char *err_text = troupe_test_read_file (err, NULL);
       /* A log is created on its stream's first byte: the failed attempts
        * printed nothing on stdout, and have no stdout log. */
-      g_autofree char *out_text = attempt < 3 ? NULL : read_file (out, NULL);
+      g_autofree char *out_text = attempt < 3 ? NULL : troupe_test_read_file (out, NULL);
 
       g_assert_cmpint (json_object_get_int_member (started, "attempt"), ==, attempt);
       g_assert_cmpstr (json_object_get_string_member (started, "log_out"), ==, out_rel);
       g_assert_cmpstr (json_object_get_string_member (started, "log_err"), ==, err_rel);
       if (attempt < 3)
         {
-          JsonObject *retrying = find_event (r, "step-retrying", "flaky", attempt - 1);
+          JsonObject *retrying = troupe_test_find_event (r->events, "step-retrying", "flaky", attempt - 1);
           g_autofree char *want = g_strdup_printf ("invocation %u of 2 that fail", attempt);
 
           g_assert_nonnull (strstr (err_text, want));
@@ -681,11 +362,11 @@ test_retries_succeed (void)
 static void
 test_retries_exhausted (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   TroupeStepRecord *rec;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES", "5");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES", "5");
   r = run_yaml (ws,
                 "name: retries\n"
                 "steps:\n"
@@ -696,13 +377,13 @@ test_retries_exhausted (void)
                 "      max: 2\n"
                 "      delay: 10ms\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  rec = step_record (r, "flaky");
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  rec = troupe_test_step_record (r->run, "flaky");
   g_assert_cmpuint (rec->status, ==, TROUPE_STEP_STATUS_FAILED);
   g_assert_cmpuint (rec->attempts, ==, 3);
   g_assert_cmpint (rec->exit_code, ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "flaky"), ==, 3);
-  g_assert_cmpuint (count_events (r, "step-retrying", "flaky"), ==, 2);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "flaky"), ==, 3);
+  g_assert_cmpuint (troupe_test_count_events (r->events, "step-retrying", "flaky"), ==, 2);
   g_assert_nonnull (strstr (rec->reason, "exited with status 1"));
 }
 
@@ -712,7 +393,7 @@ retry_delays (const char *retries_yaml,
               guint       fails,
               guint64     seed)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(TroupeRunOptions) options = test_options ();
   g_autofree char *yaml = NULL;
@@ -720,7 +401,7 @@ retry_delays (const char *retries_yaml,
   GArray *delays = g_array_new (FALSE, FALSE, sizeof (gint64));
   JsonObject *event;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES", fail_times);
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES", fail_times);
   options->seed = seed;
   yaml = g_strdup_printf ("name: backoff\n"
                           "steps:\n"
@@ -730,12 +411,12 @@ retry_delays (const char *retries_yaml,
                           "    retries:\n%s",
                           retries_yaml);
   r = run_yaml (ws, yaml, options);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
-  for (guint i = 0; (event = find_event (r, "step-retrying", "flaky", i)) != NULL; i++)
+  for (guint i = 0; (event = troupe_test_find_event (r->events, "step-retrying", "flaky", i)) != NULL; i++)
     {
       gint64 delay = json_object_get_int_member (event, "delay_ms");
-      JsonObject *next = find_event (r, "step-started", "flaky", i + 1);
+      JsonObject *next = troupe_test_find_event (r->events, "step-started", "flaky", i + 1);
 
       /* The runner really waited that long (monotonic clock, µs). */
       g_assert_cmpint (json_object_get_int_member (next, "mono_us") - json_object_get_int_member (event, "mono_us"),
@@ -797,7 +478,7 @@ read_grandchild_pid (Ws         *ws,
                      const char *instance)
 {
   g_autofree char *path = fake_record_path (ws, instance, 1, "grandchild");
-  g_autofree char *text = read_file (path, NULL);
+  g_autofree char *text = troupe_test_read_file (path, NULL);
   GPid pid = atoi (text);
 
   g_assert_cmpint (pid, >, 1);
@@ -807,14 +488,14 @@ read_grandchild_pid (Ws         *ws,
 static void
 test_timeout_kills_grandchildren (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   TroupeStepRecord *rec;
   JsonObject *finished;
   GPid hung, leftover;
 
-  fake_env ("FAKE_CLI_GRANDCHILD", "1");
-  fake_env ("FAKE_CLI_HANG_hang", "1");
+  troupe_test_fake_env ("FAKE_CLI_GRANDCHILD", "1");
+  troupe_test_fake_env ("FAKE_CLI_HANG_hang", "1");
   r = run_yaml (ws,
                 "name: timeouts\n"
                 "steps:\n"
@@ -828,12 +509,12 @@ test_timeout_kills_grandchildren (void)
                 "    prompt: answers at once\n",
                 NULL);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  rec = step_record (r, "hang");
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  rec = troupe_test_step_record (r->run, "hang");
   g_assert_cmpuint (rec->status, ==, TROUPE_STEP_STATUS_FAILED);
   g_assert_true (rec->timed_out);
   g_assert_nonnull (strstr (rec->reason, "timed out after 1s"));
-  finished = find_event (r, "step-finished", "hang", 0);
+  finished = troupe_test_find_event (r->events, "step-finished", "hang", 0);
   g_assert_true (json_object_get_boolean_member (finished, "timed_out"));
   g_assert_cmpint (json_object_get_int_member (finished, "signal"), ==, SIGTERM);
   g_assert_cmpint (json_object_get_int_member (finished, "duration_us"), >=, 1000000);
@@ -844,7 +525,7 @@ test_timeout_kills_grandchildren (void)
   g_assert_true (pid_is_gone (hung));
 
   /* A child that exits by itself does not leave its grandchild behind. */
-  assert_step_status (r, "leaves-one-behind", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "leaves-one-behind", TROUPE_STEP_STATUS_SUCCEEDED);
   leftover = read_grandchild_pid (ws, "leaves-one-behind");
   g_assert_true (pid_is_gone (leftover));
 }
@@ -852,12 +533,12 @@ test_timeout_kills_grandchildren (void)
 static void
 test_run_timeout (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(TroupeRunOptions) options = test_options ();
   TroupeRunRecord *record;
 
-  fake_env ("FAKE_CLI_HANG", "1");
+  troupe_test_fake_env ("FAKE_CLI_HANG", "1");
   options->timeout_ms = 300;
   options->cancel_policy = TROUPE_CANCEL_POLICY_ISOLATED;
   r = run_yaml (ws,
@@ -873,13 +554,13 @@ test_run_timeout (void)
                 options);
 
   /* Even with the isolated policy, a run out of time stops at once. */
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
   record = troupe_run_get_record (r->run);
   g_assert_nonnull (strstr (troupe_run_record_get_reason (record), "timed out after 300ms"));
-  assert_step_status (r, "hang", TROUPE_STEP_STATUS_CANCELLED);
-  assert_step_status (r, "after", TROUPE_STEP_STATUS_CANCELLED);
-  g_assert_nonnull (strstr (step_record (r, "after")->reason, "timed out"));
-  g_assert_cmpuint (fake_calls (ws, "after"), ==, 0);
+  troupe_test_assert_step_status (r->run, "hang", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "after", TROUPE_STEP_STATUS_CANCELLED);
+  g_assert_nonnull (strstr (troupe_test_step_record (r->run, "after")->reason, "timed out"));
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after"), ==, 0);
   g_assert_cmpint (r->finished_mono - r->started_mono, <, 2 * G_USEC_PER_SEC);
 }
 
@@ -961,86 +642,86 @@ static const char cancel_yaml[] =
 static void
 test_cancel_cascading (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, cancel_yaml);
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, cancel_yaml);
   g_autoptr(Runner) r = NULL;
   CancelState state = { 0 };
 
-  fake_env ("FAKE_CLI_SLEEP", "10");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "10");
   r = runner_new_for (workflow, NULL);
   r->hook = cancel_after_two_started;
   r->data = &state;
-  runner_run (r);
+  troupe_test_runner_run (r);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_CANCELLED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_CANCELLED);
   /* Quickly: SIGTERM, not the 10 s the steps would take. */
   g_assert_cmpint (r->finished_mono - state.cancelled_mono, <, G_USEC_PER_SEC);
   for (const char *s = "abcd"; *s; s++)
     {
       char id[2] = { *s, 0 };
-      assert_step_status (r, id, TROUPE_STEP_STATUS_CANCELLED);
-      g_assert_nonnull (strstr (step_record (r, id)->reason, "cancelled by the user"));
+      troupe_test_assert_step_status (r->run, id, TROUPE_STEP_STATUS_CANCELLED);
+      g_assert_nonnull (strstr (troupe_test_step_record (r->run, id)->reason, "cancelled by the user"));
     }
-  g_assert_cmpuint (fake_calls (ws, "a"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "b"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "c"), ==, 0);
-  g_assert_cmpuint (fake_calls (ws, "d"), ==, 0);
-  g_assert_null (find_event (r, "step-started", "c", 0));
-  g_assert_null (find_event (r, "step-started", "d", 0));
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "a"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "b"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "c"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "d"), ==, 0);
+  g_assert_null (troupe_test_find_event (r->events, "step-started", "c", 0));
+  g_assert_null (troupe_test_find_event (r->events, "step-started", "d", 0));
 }
 
 static void
 test_cancel_isolated (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, cancel_yaml);
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, cancel_yaml);
   g_autoptr(TroupeRunOptions) options = test_options ();
   g_autoptr(Runner) r = NULL;
   CancelState state = { 0 };
 
-  fake_env ("FAKE_CLI_SLEEP", "0.4");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "0.4");
   options->cancel_policy = TROUPE_CANCEL_POLICY_ISOLATED;
   r = runner_new_for (workflow, options);
   r->hook = cancel_after_two_started;
   r->data = &state;
-  runner_run (r);
+  troupe_test_runner_run (r);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_CANCELLED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_CANCELLED);
   /* The running steps finished their work... */
-  assert_step_status (r, "a", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "b", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "a", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "b", TROUPE_STEP_STATUS_SUCCEEDED);
   g_assert_cmpint (r->finished_mono - state.cancelled_mono, >=, 200 * 1000);
   /* ...and nothing new started, not even what became ready. */
-  assert_step_status (r, "c", TROUPE_STEP_STATUS_CANCELLED);
-  assert_step_status (r, "d", TROUPE_STEP_STATUS_CANCELLED);
-  g_assert_cmpuint (fake_calls (ws, "c"), ==, 0);
-  g_assert_cmpuint (fake_calls (ws, "d"), ==, 0);
-  g_assert_null (find_event (r, "step-started", "c", 0));
+  troupe_test_assert_step_status (r->run, "c", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "d", TROUPE_STEP_STATUS_CANCELLED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "c"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "d"), ==, 0);
+  g_assert_null (troupe_test_find_event (r->events, "step-started", "c", 0));
 }
 
 /* Under the isolated policy, a second cancel terminates what runs. */
 static void
 test_cancel_isolated_twice (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, cancel_yaml);
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, cancel_yaml);
   g_autoptr(TroupeRunOptions) options = test_options ();
   g_autoptr(Runner) r = NULL;
   CancelState state = { 0 };
 
-  fake_env ("FAKE_CLI_SLEEP", "5");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "5");
   options->cancel_policy = TROUPE_CANCEL_POLICY_ISOLATED;
   r = runner_new_for (workflow, options);
   r->hook = cancel_twice_after_two_started;
   r->data = &state;
-  runner_run (r);
+  troupe_test_runner_run (r);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_CANCELLED);
-  assert_step_status (r, "a", TROUPE_STEP_STATUS_CANCELLED);
-  assert_step_status (r, "b", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "a", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "b", TROUPE_STEP_STATUS_CANCELLED);
   /* Terminated, not waited for: well under the 5 s the steps sleep. */
   g_assert_cmpint (r->finished_mono - state.cancelled_mono, <, 3 * G_USEC_PER_SEC);
-  assert_step_status (r, "c", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "c", TROUPE_STEP_STATUS_CANCELLED);
 }
 
 static void
@@ -1057,34 +738,34 @@ cancel_after_first_started (Runner     *r,
 static void
 test_cancel_isolated_wait (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(TroupeWorkflow) workflow = NULL;
   g_autoptr(TroupeRunOptions) options = test_options ();
   g_autoptr(Runner) r = NULL;
   CancelState state = { 0 };
 
-  fake_env ("FAKE_CLI_SLEEP", "0.3");
-  workflow = ws_load (ws,
-                      "name: isolated-wait\n"
-                      "agents:\n"
-                      "  x: {}\n"
-                      "steps:\n"
-                      "  work: {provider: claude, prompt: work}\n"
-                      "  tell: {send: {to: x, file: done, content: done}, needs: [work]}\n"
-                      "  listen:\n"
-                      "    agent: x\n"
-                      "    wait_for: {glob: inbox/x/*.task, timeout: 30s, poll: 50ms}\n");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "0.3");
+  workflow = troupe_test_ws_load (ws,
+                                  "name: isolated-wait\n"
+                                  "agents:\n"
+                                  "  x: {}\n"
+                                  "steps:\n"
+                                  "  work: {provider: claude, prompt: work}\n"
+                                  "  tell: {send: {to: x, file: done, content: done}, needs: [work]}\n"
+                                  "  listen:\n"
+                                  "    agent: x\n"
+                                  "    wait_for: {glob: inbox/x/*.task, timeout: 30s, poll: 50ms}\n");
   options->cancel_policy = TROUPE_CANCEL_POLICY_ISOLATED;
   r = runner_new_for (workflow, options);
   r->hook = cancel_after_first_started;
   r->data = &state;
-  runner_run (r);
+  troupe_test_runner_run (r);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_CANCELLED);
-  assert_step_status (r, "work", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "tell", TROUPE_STEP_STATUS_CANCELLED);
-  assert_step_status (r, "listen", TROUPE_STEP_STATUS_CANCELLED);
-  g_assert_null (find_event (r, "step-started", "tell", 0));
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "work", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "tell", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "listen", TROUPE_STEP_STATUS_CANCELLED);
+  g_assert_null (troupe_test_find_event (r->events, "step-started", "tell", 0));
   g_assert_cmpint (r->finished_mono - state.cancelled_mono, <, 2 * G_USEC_PER_SEC);
 }
 
@@ -1106,21 +787,21 @@ cancel_inside_handler (Runner     *r,
 static void
 test_cancel_from_handler (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, cancel_yaml);
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, cancel_yaml);
   g_autoptr(Runner) r = NULL;
   CancelState state = { 0 };
 
-  fake_env ("FAKE_CLI_SLEEP", "10");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "10");
   r = runner_new_for (workflow, NULL);
   r->hook = cancel_inside_handler;
   r->data = &state;
-  runner_run (r);
+  troupe_test_runner_run (r);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_CANCELLED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_CANCELLED);
   g_assert_cmpint (r->finished_mono - state.cancelled_mono, <, G_USEC_PER_SEC);
-  assert_step_status (r, "a", TROUPE_STEP_STATUS_CANCELLED);
-  g_assert_null (find_event (r, "step-started", "b", 0));
+  troupe_test_assert_step_status (r->run, "a", TROUPE_STEP_STATUS_CANCELLED);
+  g_assert_null (troupe_test_find_event (r->events, "step-started", "b", 0));
 }
 
 static void
@@ -1145,7 +826,7 @@ spin_cb (gpointer user_data)
 static void
 test_dispose_while_running (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(TroupeWorkflow) workflow = NULL;
   g_autoptr(Runner) r = NULL;
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
@@ -1153,17 +834,17 @@ test_dispose_while_running (void)
   gint64 deadline;
   GPid grandchild;
 
-  fake_env ("FAKE_CLI_HANG", "1");
-  fake_env ("FAKE_CLI_GRANDCHILD", "1");
-  workflow = ws_load (ws,
-                      "name: dispose\n"
-                      "agents:\n"
-                      "  x: {}\n"
-                      "steps:\n"
-                      "  hang: {provider: claude, prompt: hang}\n"
-                      "  listen:\n"
-                      "    agent: x\n"
-                      "    wait_for: {glob: inbox/x/*.task, timeout: 30s, poll: 50ms}\n");
+  troupe_test_fake_env ("FAKE_CLI_HANG", "1");
+  troupe_test_fake_env ("FAKE_CLI_GRANDCHILD", "1");
+  workflow = troupe_test_ws_load (ws,
+                                  "name: dispose\n"
+                                  "agents:\n"
+                                  "  x: {}\n"
+                                  "steps:\n"
+                                  "  hang: {provider: claude, prompt: hang}\n"
+                                  "  listen:\n"
+                                  "    agent: x\n"
+                                  "    wait_for: {glob: inbox/x/*.task, timeout: 30s, poll: 50ms}\n");
   r = runner_new_for (workflow, NULL);
   r->hook = count_started;
   r->data = &state;
@@ -1174,7 +855,7 @@ test_dispose_while_running (void)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (state.started, ==, 2);
   /* Let the fake write down its grandchild. */
-  while (fake_calls (ws, "hang") == 0 && g_get_monotonic_time () < deadline)
+  while (troupe_test_fake_calls (ws, "hang") == 0 && g_get_monotonic_time () < deadline)
     g_main_context_iteration (NULL, FALSE);
   g_usleep (100 * 1000);
 
@@ -1227,66 +908,66 @@ failure_yaml (const char *policy)
 static void
 test_failure_stop (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES_bad", "99");
-  fake_env ("FAKE_CLI_SLEEP_slow", "10");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_bad", "99");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP_slow", "10");
   r = run_yaml (ws, failure_yaml ("stop"), NULL);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
   g_assert_cmpstr (troupe_run_record_get_reason (troupe_run_get_record (r->run)), ==, "step 'bad' failed");
-  assert_step_status (r, "bad", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "bad", TROUPE_STEP_STATUS_FAILED);
   /* Stopping cancels what runs (the default policy is cascading). */
-  assert_step_status (r, "slow", TROUPE_STEP_STATUS_CANCELLED);
-  assert_step_status (r, "after-bad", TROUPE_STEP_STATUS_CANCELLED);
-  assert_step_status (r, "after-slow", TROUPE_STEP_STATUS_CANCELLED);
-  g_assert_nonnull (strstr (step_record (r, "after-slow")->reason, "step 'bad' failed"));
+  troupe_test_assert_step_status (r->run, "slow", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "after-bad", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_step_status (r->run, "after-slow", TROUPE_STEP_STATUS_CANCELLED);
+  g_assert_nonnull (strstr (troupe_test_step_record (r->run, "after-slow")->reason, "step 'bad' failed"));
   g_assert_cmpint (r->finished_mono - r->started_mono, <, 3 * G_USEC_PER_SEC);
-  g_assert_cmpuint (fake_calls (ws, "after-bad"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after-bad"), ==, 0);
 }
 
 static void
 test_failure_skip_dependents (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES_bad", "99");
-  fake_env ("FAKE_CLI_SLEEP_slow", "0.2");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_bad", "99");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP_slow", "0.2");
   r = run_yaml (ws, failure_yaml ("skip-dependents"), NULL);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "bad", TROUPE_STEP_STATUS_FAILED);
-  assert_step_status (r, "after-bad", TROUPE_STEP_STATUS_SKIPPED);
-  assert_step_status (r, "after-after", TROUPE_STEP_STATUS_SKIPPED);
-  g_assert_cmpstr (step_record (r, "after-bad")->reason, ==, "it needs 'bad', which failed");
-  g_assert_cmpstr (step_record (r, "after-after")->reason, ==, "it needs 'after-bad', which was skipped");
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "bad", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "after-bad", TROUPE_STEP_STATUS_SKIPPED);
+  troupe_test_assert_step_status (r->run, "after-after", TROUPE_STEP_STATUS_SKIPPED);
+  g_assert_cmpstr (troupe_test_step_record (r->run, "after-bad")->reason, ==, "it needs 'bad', which failed");
+  g_assert_cmpstr (troupe_test_step_record (r->run, "after-after")->reason, ==, "it needs 'after-bad', which was skipped");
   /* The rest of the run goes on. */
-  assert_step_status (r, "slow", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "after-slow", TROUPE_STEP_STATUS_SUCCEEDED);
-  g_assert_cmpuint (fake_calls (ws, "after-bad"), ==, 0);
-  g_assert_cmpuint (fake_calls (ws, "after-after"), ==, 0);
+  troupe_test_assert_step_status (r->run, "slow", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "after-slow", TROUPE_STEP_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after-bad"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after-after"), ==, 0);
   g_assert_cmpstr (troupe_run_record_get_reason (troupe_run_get_record (r->run)), ==, "1 step failed");
 }
 
 static void
 test_failure_continue (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES_bad", "99");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_bad", "99");
   r = run_yaml (ws, failure_yaml ("continue"), NULL);
 
   /* Its dependents run anyway; the run still reports the failure. */
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "bad", TROUPE_STEP_STATUS_FAILED);
-  assert_step_status (r, "after-bad", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "after-after", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "slow", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "after-slow", TROUPE_STEP_STATUS_SUCCEEDED);
-  g_assert_cmpuint (fake_calls (ws, "after-after"), ==, 1);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "bad", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "after-bad", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "after-after", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "slow", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "after-slow", TROUPE_STEP_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after-after"), ==, 1);
   g_assert_cmpstr (troupe_run_record_get_reason (troupe_run_get_record (r->run)), ==, "1 step failed");
 }
 
@@ -1295,11 +976,11 @@ test_failure_continue (void)
 static void
 test_limits_agent (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   const char * const solo[] = { "s1", "s2", "s3", "s4", NULL };
 
-  fake_env ("FAKE_CLI_SLEEP", "0.1");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "0.1");
   r = run_yaml (ws,
                 "name: agent-limit\n"
                 "defaults:\n"
@@ -1317,7 +998,7 @@ test_limits_agent (void)
                 "  f1: {agent: crowd, prompt: five}\n"
                 "  f2: {agent: crowd, prompt: six}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
   g_assert_cmpuint (max_concurrency (r, solo), ==, 1);
   /* The agent at its limit blocked nobody else. */
@@ -1328,11 +1009,11 @@ test_limits_agent (void)
 static void
 test_limits_provider (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   const char * const narrow[] = { "n1", "n2", "n3", "n4", "n5", NULL };
 
-  fake_env ("FAKE_CLI_SLEEP", "0.1");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "0.1");
   r = run_yaml (ws,
                 "name: provider-limit\n"
                 "defaults:\n"
@@ -1349,7 +1030,7 @@ test_limits_provider (void)
                 "  n5: {provider: narrow, prompt: five}\n"
                 "  w1: {provider: claude, prompt: six}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
   g_assert_cmpuint (max_concurrency (r, narrow), ==, 2);
   g_assert_cmpint (event_seq (r, "step-started", "w1"), <, event_seq (r, "step-finished", "n1"));
@@ -1358,11 +1039,11 @@ test_limits_provider (void)
 static void
 test_limits_global (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(TroupeRunOptions) options = test_options ();
 
-  fake_env ("FAKE_CLI_SLEEP", "0.05");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "0.05");
   options->max_parallel = 2;
   r = run_yaml (ws,
                 "name: global-limit\n"
@@ -1381,11 +1062,11 @@ test_limits_global (void)
                 "    when:\n"
                 "      equals: [\"${steps.e.output}\", nothing]\n",
                 options);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   /* The option wins over the workflow's default. */
-  g_assert_cmpint (json_object_get_int_member (find_event (r, "run-started", NULL, 0), "max_parallel"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (troupe_test_find_event (r->events, "run-started", NULL, 0), "max_parallel"), ==, 2);
   g_assert_cmpuint (max_concurrency (r, NULL), ==, 2);
-  assert_step_status (r, "wait-nothing", TROUPE_STEP_STATUS_SKIPPED);
+  troupe_test_assert_step_status (r->run, "wait-nothing", TROUPE_STEP_STATUS_SKIPPED);
 }
 
 /* --- ordering ------------------------------------------------------------ */
@@ -1393,7 +1074,7 @@ test_limits_global (void)
 static void
 test_critical_path_first (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(TroupeRunOptions) options = test_options ();
 
@@ -1409,7 +1090,7 @@ test_critical_path_first (void)
                 "  middle: {prompt: middle, needs: [head]}\n"
                 "  tail: {prompt: tail, needs: [middle]}\n",
                 options);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_cmpuint (max_concurrency (r, NULL), ==, 1);
 
   /* The long chain's head goes first, although it comes later in the
@@ -1424,10 +1105,10 @@ test_critical_path_first (void)
 static void
 test_when (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
 
-  fake_env ("FAKE_CLI_OUTPUT_check", "yes");
+  troupe_test_fake_env ("FAKE_CLI_OUTPUT_check", "yes");
   r = run_yaml (ws,
                 "name: when\n"
                 "defaults:\n"
@@ -1454,17 +1135,17 @@ test_when (void)
                 "    needs: [no-go, go]\n",
                 NULL);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
-  assert_step_status (r, "go", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "no-go", TROUPE_STEP_STATUS_SKIPPED);
-  assert_step_status (r, "contains", TROUPE_STEP_STATUS_SKIPPED);
-  assert_step_status (r, "after-no-go", TROUPE_STEP_STATUS_SKIPPED);
-  g_assert_cmpstr (step_record (r, "no-go")->reason, ==, "its condition is false: equals: ['yes', 'no']");
-  g_assert_cmpstr (step_record (r, "contains")->reason, ==, "its condition is false: not_contains: ['yes', 'ye']");
-  g_assert_cmpstr (step_record (r, "after-no-go")->reason, ==, "it needs 'no-go', which was skipped");
-  g_assert_cmpuint (fake_calls (ws, "go"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "no-go"), ==, 0);
-  g_assert_cmpuint (fake_calls (ws, "after-no-go"), ==, 0);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "go", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "no-go", TROUPE_STEP_STATUS_SKIPPED);
+  troupe_test_assert_step_status (r->run, "contains", TROUPE_STEP_STATUS_SKIPPED);
+  troupe_test_assert_step_status (r->run, "after-no-go", TROUPE_STEP_STATUS_SKIPPED);
+  g_assert_cmpstr (troupe_test_step_record (r->run, "no-go")->reason, ==, "its condition is false: equals: ['yes', 'no']");
+  g_assert_cmpstr (troupe_test_step_record (r->run, "contains")->reason, ==, "its condition is false: not_contains: ['yes', 'ye']");
+  g_assert_cmpstr (troupe_test_step_record (r->run, "after-no-go")->reason, ==, "it needs 'no-go', which was skipped");
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "go"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "no-go"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after-no-go"), ==, 0);
 }
 
 /* A condition that cannot be evaluated fails its step (it never becomes
@@ -1473,7 +1154,7 @@ test_when (void)
 static void
 test_when_errors (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
 
   r = run_yaml (ws,
@@ -1494,29 +1175,29 @@ test_when_errors (void)
                 "  dep-fine: {prompt: dep fine, needs: [first]}\n"
                 "  after-bad: {prompt: after, needs: [dep-bad]}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "root-bad", TROUPE_STEP_STATUS_FAILED);
-  assert_step_status (r, "dep-bad", TROUPE_STEP_STATUS_FAILED);
-  g_assert_nonnull (strstr (step_record (r, "root-bad")->reason, "its when: condition cannot be evaluated"));
-  g_assert_nonnull (strstr (step_record (r, "dep-bad")->reason, "context.nope"));
-  assert_step_status (r, "root-fine", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "dep-fine", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "after-bad", TROUPE_STEP_STATUS_SUCCEEDED);
-  g_assert_cmpuint (fake_calls (ws, "root-bad"), ==, 0);
-  g_assert_cmpuint (fake_calls (ws, "dep-bad"), ==, 0);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "root-bad", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "dep-bad", TROUPE_STEP_STATUS_FAILED);
+  g_assert_nonnull (strstr (troupe_test_step_record (r->run, "root-bad")->reason, "its when: condition cannot be evaluated"));
+  g_assert_nonnull (strstr (troupe_test_step_record (r->run, "dep-bad")->reason, "context.nope"));
+  troupe_test_assert_step_status (r->run, "root-fine", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "dep-fine", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "after-bad", TROUPE_STEP_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "root-bad"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "dep-bad"), ==, 0);
   g_assert_cmpstr (troupe_run_record_get_reason (troupe_run_get_record (r->run)), ==, "2 steps failed");
 }
 
 static void
 test_for_each (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   const char *items[] = { "alpha", "beta two", "gamma $(x)" };
   TroupeStepRecord *rec;
   g_autofree char *joined = NULL;
 
-  fake_env ("FAKE_CLI_OUTPUT_list", "alpha\n\nbeta two  \ngamma $(x)");
+  troupe_test_fake_env ("FAKE_CLI_OUTPUT_list", "alpha\n\nbeta two  \ngamma $(x)");
   r = run_yaml (ws,
                 "name: for-each\n"
                 "defaults:\n"
@@ -1533,17 +1214,17 @@ test_for_each (void)
                 "    prompt: \"${steps.each.output}\"\n"
                 "    needs: [each]\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
   /* One instance per non-empty line, each with its own record. */
-  rec = step_record (r, "each");
+  rec = troupe_test_step_record (r->run, "each");
   g_assert_nonnull (rec->children);
   g_assert_cmpuint (rec->children->len, ==, 3);
   for (guint i = 0; i < 3; i++)
     {
       g_autofree char *id = g_strdup_printf ("each[%u]", i);
       g_autofree char *want = g_strdup_printf ("handle %s", items[i]);
-      TroupeStepRecord *child = step_record (r, id);
+      TroupeStepRecord *child = troupe_test_step_record (r->run, id);
       g_auto(GStrv) argv = fake_argv (ws, id, 1);
 
       g_assert_cmpstr (g_ptr_array_index (rec->children, i), ==, id);
@@ -1563,11 +1244,11 @@ test_for_each (void)
 static void
 test_for_each_failure (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
 
-  fake_env ("FAKE_CLI_OUTPUT_list", "one\ntwo\nthree\n");
-  fake_env ("FAKE_CLI_FAIL_TIMES_each_1_", "99");
+  troupe_test_fake_env ("FAKE_CLI_OUTPUT_list", "one\ntwo\nthree\n");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_each_1_", "99");
   r = run_yaml (ws,
                 "name: for-each\n"
                 "steps:\n"
@@ -1580,13 +1261,13 @@ test_for_each_failure (void)
                 "    on_failure: skip-dependents\n"
                 "  after: {provider: claude, prompt: after, needs: [each]}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "each[0]", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "each[1]", TROUPE_STEP_STATUS_FAILED);
-  assert_step_status (r, "each[2]", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "each", TROUPE_STEP_STATUS_FAILED);
-  assert_step_status (r, "after", TROUPE_STEP_STATUS_SKIPPED);
-  g_assert_cmpuint (fake_calls (ws, "after"), ==, 0);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "each[0]", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "each[1]", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "each[2]", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "each", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "after", TROUPE_STEP_STATUS_SKIPPED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "after"), ==, 0);
 }
 
 /* --- approvals ----------------------------------------------------------- */
@@ -1617,7 +1298,7 @@ answer_cb (gpointer user_data)
 
   g_assert_cmpuint (g_strv_length (pending), ==, 1);
   g_assert_cmpstr (pending[0], ==, "gate");
-  g_assert_cmpuint (step_record (r, "gate")->status, ==, TROUPE_STEP_STATUS_WAITING_APPROVAL);
+  g_assert_cmpuint (troupe_test_step_record (r->run, "gate")->status, ==, TROUPE_STEP_STATUS_WAITING_APPROVAL);
 
   if (plan->from_file)
     {
@@ -1655,7 +1336,7 @@ run_approval (Ws       *ws,
               gboolean  approve,
               gboolean  from_file)
 {
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, approval_yaml);
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, approval_yaml);
   Runner *r = runner_new_for (workflow, NULL);
   static ApprovalPlan plan;
 
@@ -1664,25 +1345,25 @@ run_approval (Ws       *ws,
   plan.root = ws->root;
   r->hook = answer_when_asked;
   r->data = &plan;
-  runner_run (r);
+  troupe_test_runner_run (r);
   return r;
 }
 
 static void
 test_approval_api (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = run_approval (ws, TRUE, FALSE);
-  JsonObject *requested = find_event (r, "approval-requested", "gate", 0);
-  JsonObject *given = find_event (r, "approval-given", "gate", 0);
+  JsonObject *requested = troupe_test_find_event (r->events, "approval-requested", "gate", 0);
+  JsonObject *given = troupe_test_find_event (r->events, "approval-given", "gate", 0);
   g_autofree char *message = g_strdup_printf ("Ship %s?", troupe_run_get_id (r->run));
 
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_cmpstr (json_object_get_string_member (requested, "message"), ==, message);
   g_assert_true (json_object_get_boolean_member (given, "approved"));
   g_assert_cmpstr (json_object_get_string_member (given, "by"), ==, "tester");
-  assert_step_status (r, "gate", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "ship", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "gate", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "ship", TROUPE_STEP_STATUS_SUCCEEDED);
   /* Nothing is pending any more. */
   {
     g_auto(GStrv) pending = troupe_run_dup_pending_approvals (r->run);
@@ -1693,29 +1374,29 @@ test_approval_api (void)
 static void
 test_approval_reject (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = run_approval (ws, FALSE, FALSE);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "gate", TROUPE_STEP_STATUS_FAILED);
-  g_assert_cmpstr (step_record (r, "gate")->reason, ==, "rejected by tester: not today");
-  assert_step_status (r, "ship", TROUPE_STEP_STATUS_CANCELLED);
-  g_assert_cmpuint (fake_calls (ws, "ship"), ==, 0);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "gate", TROUPE_STEP_STATUS_FAILED);
+  g_assert_cmpstr (troupe_test_step_record (r->run, "gate")->reason, ==, "rejected by tester: not today");
+  troupe_test_assert_step_status (r->run, "ship", TROUPE_STEP_STATUS_CANCELLED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "ship"), ==, 0);
 }
 
 static void
 test_approval_file (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = run_approval (ws, TRUE, TRUE);
-  JsonObject *given = find_event (r, "approval-given", "gate", 0);
+  JsonObject *given = troupe_test_find_event (r->events, "approval-given", "gate", 0);
   g_autofree char *approvals = run_file (r, "approvals");
   g_autoptr(GDir) dir = g_dir_open (approvals, 0, NULL);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_cmpstr (json_object_get_string_member (given, "by"), ==, "someone-else");
   g_assert_cmpstr (json_object_get_string_member (given, "note"), ==, "looks fine");
-  assert_step_status (r, "ship", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "ship", TROUPE_STEP_STATUS_SUCCEEDED);
   /* The answer was consumed. */
   g_assert_nonnull (dir);
   g_assert_null (g_dir_read_name (dir));
@@ -1726,7 +1407,7 @@ test_approval_file (void)
 static void
 test_templates (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(TroupeRunOptions) options = test_options ();
   g_auto(GStrv) argv = NULL;
@@ -1735,7 +1416,7 @@ test_templates (void)
   g_autofree char *in = NULL;
   const char *id;
 
-  fake_env ("FAKE_CLI_OUTPUT_list", "a\n\n  b  \nc");
+  troupe_test_fake_env ("FAKE_CLI_OUTPUT_list", "a\n\n  b  \nc");
   troupe_run_options_set_context (options, "who", "the options");
   r = run_yaml (ws,
                 "name: templates\n"
@@ -1755,7 +1436,7 @@ test_templates (void)
                 "    command: [sh, -c, 'printf \"%s|\" \"$@\"', sh, \"${run.id}\", \"${context.project}\"]\n"
                 "    needs: [use]\n",
                 options);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
   id = troupe_run_get_id (r->run);
   /* ${run.timestamp_utc} is the start of the run that the id spells. */
@@ -1772,9 +1453,9 @@ test_templates (void)
 
   /* Templates in a command's argv, each element still one element. */
   {
-    TroupeStepRecord *rec = step_record (r, "argv-template");
+    TroupeStepRecord *rec = troupe_test_step_record (r->run, "argv-template");
     g_autofree char *path = run_file (r, rec->output_path);
-    g_autofree char *out = read_file (path, NULL);
+    g_autofree char *out = troupe_test_read_file (path, NULL);
     g_autofree char *expected = g_strdup_printf ("%s|demo|", id);
 
     g_assert_cmpstr (out, ==, expected);
@@ -1784,10 +1465,10 @@ test_templates (void)
 static void
 test_template_errors (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(TroupeWorkflow) workflow = NULL;
-  g_autofree char *prompt_path = ws_path (ws, "prompts/p.md");
+  g_autofree char *prompt_path = troupe_test_ws_path (ws, "prompts/p.md");
   struct { const char *step, *words[3]; } cases[] = {
     { "bad-context", { "context.nope", "--context nope=VALUE", NULL } },
     { "bad-prompt-file", { "run.idd", NULL } },
@@ -1796,27 +1477,27 @@ test_template_errors (void)
 
   /* What validation cannot see: context comes from the options too, and
    * prompt files are read when the step starts. */
-  write_file (prompt_path, "from a file: ${run.idd}\n");
-  workflow = ws_load (ws,
-                      "name: template-errors\n"
-                      "defaults:\n"
-                      "  provider: claude\n"
-                      "  on_failure: continue\n"
-                      "  retries: 2\n"
-                      "steps:\n"
-                      "  bad-context: {prompt: \"x ${context.nope} y\"}\n"
-                      "  bad-prompt-file: {prompt_file: prompts/p.md}\n"
-                      "  bad-outputs:\n"
-                      "    prompt: fine\n"
-                      "    outputs: [\"out/${context.missing}.txt\"]\n"
-                      "  after: {prompt: after, needs: [bad-context]}\n");
+  troupe_test_write_file (prompt_path, "from a file: ${run.idd}\n");
+  workflow = troupe_test_ws_load (ws,
+                                  "name: template-errors\n"
+                                  "defaults:\n"
+                                  "  provider: claude\n"
+                                  "  on_failure: continue\n"
+                                  "  retries: 2\n"
+                                  "steps:\n"
+                                  "  bad-context: {prompt: \"x ${context.nope} y\"}\n"
+                                  "  bad-prompt-file: {prompt_file: prompts/p.md}\n"
+                                  "  bad-outputs:\n"
+                                  "    prompt: fine\n"
+                                  "    outputs: [\"out/${context.missing}.txt\"]\n"
+                                  "  after: {prompt: after, needs: [bad-context]}\n");
   r = runner_new_for (workflow, NULL);
-  runner_run (r);
+  troupe_test_runner_run (r);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      TroupeStepRecord *rec = step_record (r, cases[i].step);
+      TroupeStepRecord *rec = troupe_test_step_record (r->run, cases[i].step);
 
       if (rec->status != TROUPE_STEP_STATUS_FAILED)
         g_error ("step %s is not failed", cases[i].step);
@@ -1825,34 +1506,21 @@ test_template_errors (void)
           g_error ("the reason of %s does not say '%s': %s", cases[i].step, cases[i].words[j], rec->reason);
       /* Never with an empty value: the fake never ran, and the failure
        * was not retried (it would not get better). */
-      g_assert_cmpuint (fake_calls (ws, cases[i].step), ==, 0);
+      g_assert_cmpuint (troupe_test_fake_calls (ws, cases[i].step), ==, 0);
       g_assert_cmpuint (rec->attempts, ==, 1);
     }
-  assert_step_status (r, "after", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "after", TROUPE_STEP_STATUS_SUCCEEDED);
 }
 
 /* --- the inbox protocol -------------------------------------------------- */
 
-static char *
-single_subdir (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  g_assert_nonnull (dir);
-  name = g_dir_read_name (dir);
-  g_assert_nonnull (name);
-  g_assert_null (g_dir_read_name (dir));
-  return g_strdup (name);
-}
-
 static void
 test_inbox (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
-  g_autofree char *processed = ws_path (ws, "processed");
-  g_autofree char *failed = ws_path (ws, "failed");
+  g_autofree char *processed = troupe_test_ws_path (ws, "processed");
+  g_autofree char *failed = troupe_test_ws_path (ws, "failed");
   g_autofree char *stamp = NULL;
   g_autofree char *stamp_failed = NULL;
   g_autofree char *collected = NULL;
@@ -1884,43 +1552,43 @@ test_inbox (void)
                 "    on_failure: continue\n",
                 NULL);
 
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "collect", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "collect", TROUPE_STEP_STATUS_SUCCEEDED);
   /* The wait was under way before the tasks arrived. */
   g_assert_cmpint (event_seq (r, "step-started", "collect"), <, event_seq (r, "step-finished", "send-1"));
 
   /* Sends wrote <agent>/<name>.task (output: its path); the wait took
    * them and moved them to processed/<ts>/ with their names. */
-  rec = step_record (r, "send-1");
+  rec = troupe_test_step_record (r->run, "send-1");
   {
     g_autofree char *path = run_file (r, rec->output_path);
-    g_autofree char *out = read_file (path, NULL);
+    g_autofree char *out = troupe_test_read_file (path, NULL);
     g_assert_cmpstr (out, ==, "inbox/eng/task-1.task");
   }
-  stamp = single_subdir (processed);
+  stamp = troupe_test_single_entry (processed);
   g_assert_true (g_regex_match_simple ("^[0-9]{8}T[0-9]{6}Z$", stamp, 0, 0));
   for (guint i = 1; i <= 2; i++)
     {
       g_autofree char *name = g_strdup_printf ("inbox/eng/task-%u.task", i);
-      g_autofree char *old = ws_path (ws, name);
+      g_autofree char *old = troupe_test_ws_path (ws, name);
       g_autofree char *moved_rel = g_strdup_printf ("processed/%s/task-%u.task", stamp, i);
-      g_autofree char *moved = ws_path (ws, moved_rel);
-      g_autofree char *text = read_file (moved, NULL);
+      g_autofree char *moved = troupe_test_ws_path (ws, moved_rel);
+      g_autofree char *text = troupe_test_read_file (moved, NULL);
 
       g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
       g_assert_cmpstr (text, ==, i == 1 ? "first ex" : "second");
     }
-  rec = step_record (r, "collect");
+  rec = troupe_test_step_record (r->run, "collect");
   {
     g_autofree char *path = run_file (r, rec->output_path);
-    collected = read_file (path, NULL);
+    collected = troupe_test_read_file (path, NULL);
   }
   want = g_strdup_printf ("processed/%s/task-1.task\nprocessed/%s/task-2.task", stamp, stamp);
   g_assert_cmpstr (collected, ==, want);
 
   /* No half-written task is left anywhere. */
   {
-    g_autofree char *eng = ws_path (ws, "inbox/eng");
+    g_autofree char *eng = troupe_test_ws_path (ws, "inbox/eng");
     g_autoptr(GDir) dir = g_dir_open (eng, 0, NULL);
     const char *name;
 
@@ -1929,15 +1597,15 @@ test_inbox (void)
   }
 
   /* A wait that times out sets its partial tasks aside in failed/<ts>/. */
-  assert_step_status (r, "starve", TROUPE_STEP_STATUS_FAILED);
-  rec = step_record (r, "starve");
+  troupe_test_assert_step_status (r->run, "starve", TROUPE_STEP_STATUS_FAILED);
+  rec = troupe_test_step_record (r->run, "starve");
   g_assert_nonnull (strstr (rec->reason, "inbox/qa/*.task"));
-  stamp_failed = single_subdir (failed);
+  stamp_failed = troupe_test_single_entry (failed);
   {
     g_autofree char *moved_rel = g_strdup_printf ("failed/%s/lonely.task", stamp_failed);
-    g_autofree char *moved = ws_path (ws, moved_rel);
-    g_autofree char *old = ws_path (ws, "inbox/qa/lonely.task");
-    g_autofree char *text = read_file (moved, NULL);
+    g_autofree char *moved = troupe_test_ws_path (ws, moved_rel);
+    g_autofree char *old = troupe_test_ws_path (ws, "inbox/qa/lonely.task");
+    g_autofree char *text = troupe_test_read_file (moved, NULL);
 
     g_assert_cmpstr (text, ==, "alone");
     g_assert_false (g_file_test (old, G_FILE_TEST_EXISTS));
@@ -1949,7 +1617,7 @@ test_inbox (void)
 static void
 test_output_spill (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   TroupeStepRecord *rec;
   g_autofree char *log = NULL;
@@ -1959,7 +1627,7 @@ test_output_spill (void)
   g_autofree char *in = NULL;
   gsize log_len = 0, spill_len = 0;
 
-  fake_env ("FAKE_CLI_BIG_MB_big", "3");
+  troupe_test_fake_env ("FAKE_CLI_BIG_MB_big", "3");
   r = run_yaml (ws,
                 "name: spill\n"
                 "providers:\n"
@@ -1973,21 +1641,21 @@ test_output_spill (void)
                 "    prompt: \"${steps.big.output}\"\n"
                 "    needs: [big]\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
-  rec = step_record (r, "big");
+  rec = troupe_test_step_record (r->run, "big");
   g_assert_cmpuint (rec->output_bytes, ==, 3 * 1048576);
   g_assert_true (rec->spilled);
-  g_assert_true (json_object_get_boolean_member (find_event (r, "step-finished", "big", 0), "spilled"));
+  g_assert_true (json_object_get_boolean_member (troupe_test_find_event (r->events, "step-finished", "big", 0), "spilled"));
 
   /* The log has everything... */
   log_path = run_file (r, rec->log_out);
-  log = read_file (log_path, &log_len);
+  log = troupe_test_read_file (log_path, &log_len);
   g_assert_cmpuint (log_len, ==, 3 * 1048576);
 
   /* ...and so has the spill file, as events.md says. */
   spill_path = run_file (r, "outputs/big.spill");
-  spill = read_file (spill_path, &spill_len);
+  spill = troupe_test_read_file (spill_path, &spill_len);
   g_assert_cmpuint (spill_len, ==, 3 * 1048576);
   g_assert_true (memcmp (spill, log, log_len) == 0);
 
@@ -1998,7 +1666,7 @@ test_output_spill (void)
   g_assert_true (strncmp (in, log, strlen (in)) == 0);
 
   /* A small output is not spilled. */
-  rec = step_record (r, "use");
+  rec = troupe_test_step_record (r->run, "use");
   g_assert_false (rec->spilled);
   g_assert_cmpuint (rec->output_bytes, ==, strlen (in) + 0);
 }
@@ -2008,7 +1676,7 @@ test_output_spill (void)
 static void
 test_json_cost (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   JsonObject *metrics;
   TroupeStepRecord *rec;
@@ -2032,9 +1700,9 @@ test_json_cost (void)
                 "    prompt: \"${steps.one.output}\"\n"
                 "    needs: [one]\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
-  rec = step_record (r, "one");
+  rec = troupe_test_step_record (r->run, "one");
   g_assert_true (rec->has_cost);
   g_assert_cmpfloat_with_epsilon (rec->cost, 0.0123, 1e-9);
   g_assert_cmpint (rec->tokens, ==, 20);
@@ -2056,20 +1724,12 @@ test_json_cost (void)
 /* --- resume -------------------------------------------------------------- */
 
 /* A child runner: `test-run --run-workflow FILE` or `--resume-run ROOT ID`. */
-static void
-child_finished_cb (TroupeRun *run,
-                   GMainLoop *loop)
-{
-  g_main_loop_quit (loop);
-}
-
 static int
 child_main (int    argc,
             char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeRun) run = NULL;
-  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
 
   if (g_str_equal (argv[1], "--run-workflow") && argc == 3)
     {
@@ -2092,9 +1752,7 @@ child_main (int    argc,
       g_printerr ("%s\n", error->message);
       return 1;
     }
-  g_signal_connect (run, "finished", G_CALLBACK (child_finished_cb), loop);
-  troupe_run_start (run);
-  g_main_loop_run (loop);
+  troupe_test_run_until_finished (run);
   return troupe_run_get_status (run) == TROUPE_RUN_STATUS_SUCCEEDED ? 0 : 1;
 }
 
@@ -2158,7 +1816,7 @@ read_journal (const char *root,
               const char *run_id)
 {
   g_autofree char *path = g_build_filename (root, ".troupe", "runs", run_id, "events.jsonl", NULL);
-  g_autofree char *text = read_file (path, NULL);
+  g_autofree char *text = troupe_test_read_file (path, NULL);
   g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
   GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   guint n = g_strv_length (lines);
@@ -2218,9 +1876,9 @@ static const char resume_yaml[] =
 static void
 resume_env (void)
 {
-  fake_env ("FAKE_CLI_SLEEP", "0.03");
-  fake_env ("FAKE_CLI_OUTPUT_plan", "one\ntwo\nthree");
-  fake_env ("FAKE_CLI_FAIL_TIMES_flaky", "1");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP", "0.03");
+  troupe_test_fake_env ("FAKE_CLI_OUTPUT_plan", "one\ntwo\nthree");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_flaky", "1");
 }
 
 static const char * const resume_instances[] = {
@@ -2233,7 +1891,7 @@ snapshot_calls (Ws    *ws,
                 guint  calls[])
 {
   for (guint i = 0; resume_instances[i] != NULL; i++)
-    calls[i] = fake_calls (ws, resume_instances[i]);
+    calls[i] = troupe_test_fake_calls (ws, resume_instances[i]);
 }
 
 /* Opens the run after a kill, resumes it in this process to the end and
@@ -2272,9 +1930,9 @@ resume_to_end (Ws         *ws,
       return;
     }
   g_assert_no_error (error);
-  r = runner_new (run);
-  runner_run (r);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  r = troupe_test_runner_new (run);
+  troupe_test_runner_run (r);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_cmpuint (troupe_run_record_get_session (troupe_run_get_record (run)), ==,
                     troupe_run_record_get_session (before) + 1);
 
@@ -2329,8 +1987,8 @@ check_resumed_run (Ws         *ws,
 
       if (succeeded != 1)
         g_error ("%s succeeded %u times", instance, succeeded);
-      if (fake_calls (ws, instance) > started)
-        g_error ("%s ran %u times but was started %u times", instance, fake_calls (ws, instance), started);
+      if (troupe_test_fake_calls (ws, instance) > started)
+        g_error ("%s ran %u times but was started %u times", instance, troupe_test_fake_calls (ws, instance), started);
       g_assert_cmpuint (troupe_run_record_lookup (record, instance)->status, ==, TROUPE_STEP_STATUS_SUCCEEDED);
     }
 }
@@ -2347,15 +2005,15 @@ test_resume_after_sigkill (void)
   /* How long the whole run takes here, uninterrupted: the kills fall
    * anywhere in it. */
   {
-    g_autoptr(Ws) ws = ws_new ();
-    g_autofree char *flow = ws_path (ws, "flow.yaml");
+    g_autoptr(Ws) ws = troupe_test_ws_new ();
+    g_autofree char *flow = troupe_test_ws_path (ws, "flow.yaml");
     const char *args[] = { "--run-workflow", flow, NULL };
     gint64 begin = g_get_monotonic_time ();
     int status = 0;
     GPid pid;
 
     resume_env ();
-    write_file (flow, resume_yaml);
+    troupe_test_write_file (flow, resume_yaml);
     pid = spawn_child (args);
     g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
     g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
@@ -2367,9 +2025,9 @@ test_resume_after_sigkill (void)
    * machine is slow to start the child) makes another round. */
   for (guint round = 0; killed_runs < 20; round++)
     {
-      g_autoptr(Ws) ws = ws_new ();
+      g_autoptr(Ws) ws = troupe_test_ws_new ();
       g_autoptr(TroupeRunRecord) record = NULL;
-      g_autofree char *flow = ws_path (ws, "flow.yaml");
+      g_autofree char *flow = troupe_test_ws_path (ws, "flow.yaml");
       g_autofree char *run_id = NULL;
       g_autofree char *events = NULL;
       const char *args[] = { "--run-workflow", flow, NULL };
@@ -2378,7 +2036,7 @@ test_resume_after_sigkill (void)
 
       g_assert_cmpuint (round, <, 60);
       resume_env ();
-      write_file (flow, resume_yaml);
+      troupe_test_write_file (flow, resume_yaml);
       pid = spawn_child (args);
       killed = kill_after (pid, g_rand_int_range (rand, 5, full_ms));
 
@@ -2390,7 +2048,7 @@ test_resume_after_sigkill (void)
       if (run_id == NULL || !g_file_test (events, G_FILE_TEST_EXISTS))
         {
           g_assert_true (killed);
-          g_assert_cmpuint (fake_calls (ws, "plan"), ==, 0);
+          g_assert_cmpuint (troupe_test_fake_calls (ws, "plan"), ==, 0);
           continue;
         }
 
@@ -2431,8 +2089,8 @@ cancel_when_d_finished (Runner     *r,
 static void
 test_resume_cancelled (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws, cancel_yaml);
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws, cancel_yaml);
   g_autoptr(Runner) r = NULL;
   g_autoptr(Runner) again = NULL;
   g_autoptr(GError) error = NULL;
@@ -2440,47 +2098,47 @@ test_resume_cancelled (void)
   CancelState state = { 0 };
   TroupeRun *run;
 
-  fake_env ("FAKE_CLI_SLEEP_b", "10");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP_b", "10");
   r = runner_new_for (workflow, NULL);
   r->hook = cancel_when_d_finished;
   r->data = &state;
-  runner_run (r);
-  assert_run_status (r, TROUPE_RUN_STATUS_CANCELLED);
+  troupe_test_runner_run (r);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_CANCELLED);
   run_id = g_strdup (troupe_run_get_id (r->run));
   /* a, c and d finished before the cancel: they will not run again. */
-  assert_step_status (r, "a", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "c", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "d", TROUPE_STEP_STATUS_SUCCEEDED);
-  assert_step_status (r, "b", TROUPE_STEP_STATUS_CANCELLED);
-  g_clear_pointer (&r, runner_free);
+  troupe_test_assert_step_status (r->run, "a", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "c", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "d", TROUPE_STEP_STATUS_SUCCEEDED);
+  troupe_test_assert_step_status (r->run, "b", TROUPE_STEP_STATUS_CANCELLED);
+  g_clear_pointer (&r, troupe_test_runner_free);
 
-  fake_env ("FAKE_CLI_SLEEP_b", "0.05");
+  troupe_test_fake_env ("FAKE_CLI_SLEEP_b", "0.05");
   run = troupe_run_new_resume (ws->root, run_id, NULL, &error);
   g_assert_no_error (error);
-  again = runner_new (run);
-  runner_run (again);
-  assert_run_status (again, TROUPE_RUN_STATUS_SUCCEEDED);
-  g_assert_cmpuint (fake_calls (ws, "a"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "b"), ==, 2);
-  g_assert_cmpuint (fake_calls (ws, "c"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "d"), ==, 1);
-  g_assert_nonnull (find_event (again, "run-resumed", NULL, 0));
-  g_assert_null (find_event (again, "step-started", "a", 0));
-  g_assert_null (find_event (again, "step-started", "c", 0));
+  again = troupe_test_runner_new (run);
+  troupe_test_runner_run (again);
+  troupe_test_assert_run_status (again->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "a"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "b"), ==, 2);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "c"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "d"), ==, 1);
+  g_assert_nonnull (troupe_test_find_event (again->events, "run-resumed", NULL, 0));
+  g_assert_null (troupe_test_find_event (again->events, "step-started", "a", 0));
+  g_assert_null (troupe_test_find_event (again->events, "step-started", "c", 0));
   g_assert_cmpuint (troupe_run_record_get_session (troupe_run_get_record (run)), ==, 2);
 }
 
 static void
 test_resume_failed (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(Runner) again = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *run_id = NULL;
   TroupeRun *run;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES_b", "1");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_b", "1");
   r = run_yaml (ws,
                 "name: resume-failed\n"
                 "steps:\n"
@@ -2488,37 +2146,37 @@ test_resume_failed (void)
                 "  b: {provider: gemini, prompt: \"b ${steps.a.output}\", needs: [a]}\n"
                 "  c: {provider: codex, prompt: \"c ${steps.b.output}\", needs: [b]}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
-  assert_step_status (r, "b", TROUPE_STEP_STATUS_FAILED);
-  assert_step_status (r, "c", TROUPE_STEP_STATUS_CANCELLED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "b", TROUPE_STEP_STATUS_FAILED);
+  troupe_test_assert_step_status (r->run, "c", TROUPE_STEP_STATUS_CANCELLED);
   run_id = g_strdup (troupe_run_get_id (r->run));
-  g_clear_pointer (&r, runner_free);
+  g_clear_pointer (&r, troupe_test_runner_free);
 
   /* The failed step and its dependents run again; the rest does not. */
   run = troupe_run_new_resume (ws->root, run_id, NULL, &error);
   g_assert_no_error (error);
-  again = runner_new (run);
-  runner_run (again);
-  assert_run_status (again, TROUPE_RUN_STATUS_SUCCEEDED);
-  g_assert_cmpuint (fake_calls (ws, "a"), ==, 1);
-  g_assert_cmpuint (fake_calls (ws, "b"), ==, 2);
-  g_assert_cmpuint (fake_calls (ws, "c"), ==, 1);
+  again = troupe_test_runner_new (run);
+  troupe_test_runner_run (again);
+  troupe_test_assert_run_status (again->run, TROUPE_RUN_STATUS_SUCCEEDED);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "a"), ==, 1);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "b"), ==, 2);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "c"), ==, 1);
   {
     g_autofree char *in = fake_stdin (ws, "c", 1);
     g_assert_cmpstr (in, ==, "c b a");
   }
   /* Attempt numbers go on from the earlier session: logs are not
    * overwritten. */
-  g_assert_cmpuint (step_record (again, "b")->attempts, ==, 2);
-  g_assert_cmpstr (step_record (again, "b")->log_out, ==, "logs/b.2.out");
+  g_assert_cmpuint (troupe_test_step_record (again->run, "b")->attempts, ==, 2);
+  g_assert_cmpstr (troupe_test_step_record (again->run, "b")->log_out, ==, "logs/b.2.out");
   {
     g_autofree char *first_log = run_file (again, "logs/b.1.err");
-    g_autofree char *text = read_file (first_log, NULL);
+    g_autofree char *text = troupe_test_read_file (first_log, NULL);
     g_assert_nonnull (strstr (text, "failing on purpose"));
   }
 
   /* A succeeded run has nothing to resume. */
-  g_clear_pointer (&again, runner_free);
+  g_clear_pointer (&again, troupe_test_runner_free);
   g_assert_null (troupe_run_new_resume (ws->root, run_id, NULL, &error));
   g_assert_error (error, TROUPE_RUN_ERROR, TROUPE_RUN_ERROR_STATE);
 }
@@ -2531,7 +2189,7 @@ test_resume_failed (void)
 static void
 test_resume_interrupted_wait (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(Runner) again = NULL;
   g_autoptr(GError) error = NULL;
@@ -2550,30 +2208,30 @@ test_resume_interrupted_wait (void)
                 "    wait_for: {glob: inbox/eng/*.task, timeout: 300ms, poll: 50ms, min_count: 2}\n"
                 "  use: {provider: claude, prompt: \"${steps.take.output}\", needs: [take]}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
   run_id = g_strdup (troupe_run_get_id (r->run));
 
   /* What the killed session left: one task moved, one not yet, and the
    * intent (the time of the move, then the tasks). */
   {
-    g_autofree char *moved = ws_path (ws, "processed/20261121T010203Z/first.task");
-    g_autofree char *waiting = ws_path (ws, "inbox/eng/second.task");
+    g_autofree char *moved = troupe_test_ws_path (ws, "processed/20261121T010203Z/first.task");
+    g_autofree char *waiting = troupe_test_ws_path (ws, "inbox/eng/second.task");
     g_autofree char *text = NULL;
 
-    write_file (moved, "one");
-    write_file (waiting, "two");
+    troupe_test_write_file (moved, "one");
+    troupe_test_write_file (waiting, "two");
     intent = run_file (r, "outputs/take.txt.moving");
     text = g_strdup_printf ("%" G_GINT64_FORMAT "\ninbox/eng/first.task\ninbox/eng/second.task\n",
                             g_date_time_to_unix (then));
-    write_file (intent, text);
+    troupe_test_write_file (intent, text);
   }
-  g_clear_pointer (&r, runner_free);
+  g_clear_pointer (&r, troupe_test_runner_free);
 
   run = troupe_run_new_resume (ws->root, run_id, NULL, &error);
   g_assert_no_error (error);
-  again = runner_new (run);
-  runner_run (again);
-  assert_run_status (again, TROUPE_RUN_STATUS_SUCCEEDED);
+  again = troupe_test_runner_new (run);
+  troupe_test_runner_run (again);
+  troupe_test_assert_run_status (again->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
   {
     g_auto(GStrv) argv = fake_argv (ws, "use", 1);
@@ -2581,9 +2239,9 @@ test_resume_interrupted_wait (void)
                                   "processed/20261121T010203Z/second.task");
   }
   {
-    g_autofree char *second = ws_path (ws, "processed/20261121T010203Z/second.task");
-    g_autofree char *gone = ws_path (ws, "inbox/eng/second.task");
-    g_autofree char *text = read_file (second, NULL);
+    g_autofree char *second = troupe_test_ws_path (ws, "processed/20261121T010203Z/second.task");
+    g_autofree char *gone = troupe_test_ws_path (ws, "inbox/eng/second.task");
+    g_autofree char *text = troupe_test_read_file (second, NULL);
 
     g_assert_cmpstr (text, ==, "two");
     g_assert_false (g_file_test (gone, G_FILE_TEST_EXISTS));
@@ -2595,11 +2253,11 @@ test_resume_interrupted_wait (void)
 static void
 test_resume_locked (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws,
-                                                "name: locked\n"
-                                                "steps:\n"
-                                                "  a: {provider: claude, prompt: a}\n");
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws,
+                                                            "name: locked\n"
+                                                            "steps:\n"
+                                                            "  a: {provider: claude, prompt: a}\n");
   g_autoptr(Runner) r = runner_new_for (workflow, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeRunStore) store = NULL;
@@ -2611,8 +2269,8 @@ test_resume_locked (void)
   g_assert_error (error, TROUPE_RUN_RECORD_ERROR, TROUPE_RUN_RECORD_ERROR_LOCKED);
   g_clear_error (&error);
 
-  runner_run (r);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_runner_run (r);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   store = troupe_run_store_open (ws->root, troupe_run_get_id (r->run), &error);
   g_assert_null (store);
   g_assert_error (error, TROUPE_RUN_RECORD_ERROR, TROUPE_RUN_RECORD_ERROR_LOCKED);
@@ -2631,12 +2289,12 @@ test_resume_locked (void)
 static void
 test_example_architect_engineer_qa (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *source = g_build_filename (g_getenv ("TROUPE_SOURCE_ROOT"), "examples",
                                               "architect-engineer-qa.yaml", NULL);
-  g_autofree char *yaml = read_file (source, NULL);
+  g_autofree char *yaml = troupe_test_read_file (source, NULL);
   g_autoptr(Runner) r = run_yaml (ws, yaml, NULL);
-  g_autofree char *processed = ws_path (ws, "processed");
+  g_autofree char *processed = troupe_test_ws_path (ws, "processed");
   g_autofree char *stamp = NULL;
   g_autofree char *feedback_rel = NULL;
   g_autofree char *feedback = NULL;
@@ -2644,7 +2302,7 @@ test_example_architect_engineer_qa (void)
   g_autofree char *review_output = NULL;
   GPtrArray *steps;
 
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   steps = troupe_run_record_get_steps (troupe_run_get_record (r->run));
   g_assert_cmpuint (steps->len, ==, 8);
   for (guint i = 0; i < steps->len; i++)
@@ -2655,7 +2313,7 @@ test_example_architect_engineer_qa (void)
                                                          "tests/test_todo.py", "artifacts/qa/review.md", NULL };
        *p != NULL; p++)
     {
-      g_autofree char *path = ws_path (ws, *p);
+      g_autofree char *path = troupe_test_ws_path (ws, *p);
       g_assert_true (g_file_test (path, G_FILE_TEST_IS_REGULAR));
     }
 
@@ -2665,17 +2323,17 @@ test_example_architect_engineer_qa (void)
   g_assert_cmpint (event_seq (r, "step-finished", "send-feedback"), <, event_seq (r, "step-finished", "wait-for-feedback"));
   g_assert_cmpint (event_seq (r, "step-finished", "wait-for-feedback"), <, event_seq (r, "step-started", "address-feedback"));
 
-  stamp = single_subdir (processed);
+  stamp = troupe_test_single_entry (processed);
   feedback_rel = g_strdup_printf ("processed/%s/feedback-round-1.task", stamp);
-  feedback = ws_path (ws, feedback_rel);
-  feedback_text = read_file (feedback, NULL);
+  feedback = troupe_test_ws_path (ws, feedback_rel);
+  feedback_text = troupe_test_read_file (feedback, NULL);
   {
-    TroupeStepRecord *rec = step_record (r, "review");
+    TroupeStepRecord *rec = troupe_test_step_record (r->run, "review");
     g_autofree char *path = run_file (r, rec->output_path);
-    g_autofree char *wait_path = run_file (r, step_record (r, "wait-for-feedback")->output_path);
-    g_autofree char *wait_output = read_file (wait_path, NULL);
+    g_autofree char *wait_path = run_file (r, troupe_test_step_record (r->run, "wait-for-feedback")->output_path);
+    g_autofree char *wait_output = troupe_test_read_file (wait_path, NULL);
 
-    review_output = read_file (path, NULL);
+    review_output = troupe_test_read_file (path, NULL);
     g_assert_cmpstr (wait_output, ==, feedback_rel);
   }
   /* The task holds QA's review (its output without the final newline). */
@@ -2685,9 +2343,9 @@ test_example_architect_engineer_qa (void)
 
   /* The hand-offs that nobody waits for stay in the inboxes. */
   {
-    g_autofree char *task = ws_path (ws, "inbox/engineer/implement-design.task");
-    g_autofree char *review = ws_path (ws, "inbox/qa/review-implementation.task");
-    g_autofree char *gone = ws_path (ws, "inbox/engineer/feedback-round-1.task");
+    g_autofree char *task = troupe_test_ws_path (ws, "inbox/engineer/implement-design.task");
+    g_autofree char *review = troupe_test_ws_path (ws, "inbox/qa/review-implementation.task");
+    g_autofree char *gone = troupe_test_ws_path (ws, "inbox/engineer/feedback-round-1.task");
 
     g_assert_true (g_file_test (task, G_FILE_TEST_IS_REGULAR));
     g_assert_true (g_file_test (review, G_FILE_TEST_IS_REGULAR));
@@ -2700,16 +2358,16 @@ test_example_architect_engineer_qa (void)
 static void
 test_preflight (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws,
-                                                "name: preflight\n"
-                                                "steps:\n"
-                                                "  fine: {provider: mock, prompt: fine}\n"
-                                                "  think: {provider: claude, prompt: think}\n"
-                                                "  again: {provider: claude, prompt: again}\n"
-                                                "  build: {command: [no-such-program-xyz, all]}\n");
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws,
+                                                            "name: preflight\n"
+                                                            "steps:\n"
+                                                            "  fine: {provider: mock, prompt: fine}\n"
+                                                            "  think: {provider: claude, prompt: think}\n"
+                                                            "  again: {provider: claude, prompt: again}\n"
+                                                            "  build: {command: [no-such-program-xyz, all]}\n");
   g_autofree char *path = g_strdup (g_getenv ("PATH"));
-  g_autofree char *run_dir = ws_path (ws, ".troupe/runs");
+  g_autofree char *run_dir = troupe_test_ws_path (ws, ".troupe/runs");
   g_autoptr(GError) error = NULL;
   TroupeRun *run;
 
@@ -2733,13 +2391,13 @@ test_preflight (void)
 static void
 test_invalid (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws,
-                                                "name: invalid\n"
-                                                "steps:\n"
-                                                "  a: {provider: mock, prompt: a, needs: [nowhere]}\n"
-                                                "  b: {provider: mock, prompt: b, needs: [c]}\n"
-                                                "  c: {provider: mock, prompt: c, needs: [b]}\n");
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws,
+                                                            "name: invalid\n"
+                                                            "steps:\n"
+                                                            "  a: {provider: mock, prompt: a, needs: [nowhere]}\n"
+                                                            "  b: {provider: mock, prompt: b, needs: [c]}\n"
+                                                            "  c: {provider: mock, prompt: c, needs: [b]}\n");
   g_autoptr(GError) error = NULL;
 
   g_autoptr(TroupeWorkflow) templates = NULL;
@@ -2750,19 +2408,19 @@ test_invalid (void)
   g_clear_error (&error);
 
   /* Unknown variables that can be seen before the run are errors then. */
-  templates = ws_load (ws,
-                       "name: invalid\n"
-                       "steps:\n"
-                       "  bad-name: {provider: claude, prompt: \"${run.idd}\"}\n"
-                       "  bad-item: {provider: claude, prompt: \"${item}\"}\n"
-                       "  bad-step: {provider: claude, prompt: \"${steps.bad-name.output}\"}\n");
+  templates = troupe_test_ws_load (ws,
+                                   "name: invalid\n"
+                                   "steps:\n"
+                                   "  bad-name: {provider: claude, prompt: \"${run.idd}\"}\n"
+                                   "  bad-item: {provider: claude, prompt: \"${item}\"}\n"
+                                   "  bad-step: {provider: claude, prompt: \"${steps.bad-name.output}\"}\n");
   g_assert_null (troupe_run_new (templates, NULL, &error));
   g_assert_error (error, TROUPE_RUN_ERROR, TROUPE_RUN_ERROR_INVALID);
   g_assert_nonnull (strstr (error->message, "${run.idd}"));
   g_assert_nonnull (strstr (error->message, "did you mean ${run.id}"));
   g_assert_nonnull (strstr (error->message, "step 'bad-item'"));
   g_assert_nonnull (strstr (error->message, "step 'bad-step'"));
-  g_assert_cmpuint (fake_calls (ws, "bad-name"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "bad-name"), ==, 0);
 }
 
 /* --- dry run ------------------------------------------------------------- */
@@ -2799,21 +2457,21 @@ check_simulation (TroupeWorkflow     *workflow,
 static void
 test_simulate (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
-  g_autoptr(TroupeWorkflow) workflow = ws_load (ws,
-                                                "name: dry\n"
-                                                "defaults:\n"
-                                                "  provider: claude\n"
-                                                "steps:\n"
-                                                "  a: {prompt: a}\n"
-                                                "  b: {prompt: b}\n"
-                                                "  c: {prompt: c}\n"
-                                                "  d: {prompt: d, needs: [a, b]}\n"
-                                                "  e: {prompt: e, needs: [d]}\n"
-                                                "  note:\n"
-                                                "    send: {to: x, file: done, content: done}\n"
-                                                "    needs: [e]\n");
-  g_autofree char *run_dir = ws_path (ws, ".troupe");
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
+  g_autoptr(TroupeWorkflow) workflow = troupe_test_ws_load (ws,
+                                                            "name: dry\n"
+                                                            "defaults:\n"
+                                                            "  provider: claude\n"
+                                                            "steps:\n"
+                                                            "  a: {prompt: a}\n"
+                                                            "  b: {prompt: b}\n"
+                                                            "  c: {prompt: c}\n"
+                                                            "  d: {prompt: d, needs: [a, b]}\n"
+                                                            "  e: {prompt: e, needs: [d]}\n"
+                                                            "  note:\n"
+                                                            "    send: {to: x, file: done, content: done}\n"
+                                                            "    needs: [e]\n");
+  g_autofree char *run_dir = troupe_test_ws_path (ws, ".troupe");
   /* Priorities (longest path to a sink): a, b 4; d 3; e 2; c, note 1.
    * The send takes no time and no slot. */
   const char * const serial[] = { "a", "b", "d", "e", "c", "note", NULL };
@@ -2826,18 +2484,18 @@ test_simulate (void)
 
   /* Agent and provider limits hold in the dry run as in the run. */
   {
-    g_autoptr(TroupeWorkflow) limited = ws_load (ws,
-                                                 "name: dry-limits\n"
-                                                 "providers:\n"
-                                                 "  narrow: {command: [gemini, -p, \"${prompt}\"], max_parallel: 1}\n"
-                                                 "agents:\n"
-                                                 "  solo: {max_parallel: 1, provider: claude}\n"
-                                                 "steps:\n"
-                                                 "  n1: {provider: narrow, prompt: a}\n"
-                                                 "  n2: {provider: narrow, prompt: b}\n"
-                                                 "  s1: {agent: solo, prompt: c}\n"
-                                                 "  s2: {agent: solo, prompt: d}\n"
-                                                 "  free: {provider: claude, prompt: e}\n");
+    g_autoptr(TroupeWorkflow) limited = troupe_test_ws_load (ws,
+                                                             "name: dry-limits\n"
+                                                             "providers:\n"
+                                                             "  narrow: {command: [gemini, -p, \"${prompt}\"], max_parallel: 1}\n"
+                                                             "agents:\n"
+                                                             "  solo: {max_parallel: 1, provider: claude}\n"
+                                                             "steps:\n"
+                                                             "  n1: {provider: narrow, prompt: a}\n"
+                                                             "  n2: {provider: narrow, prompt: b}\n"
+                                                             "  s1: {agent: solo, prompt: c}\n"
+                                                             "  s2: {agent: solo, prompt: d}\n"
+                                                             "  free: {provider: claude, prompt: e}\n");
     g_autoptr(TroupeRunOptions) options = test_options ();
     g_autoptr(JsonObject) report = NULL;
     g_autoptr(GError) error = NULL;
@@ -2860,7 +2518,7 @@ test_simulate (void)
   }
   /* Nothing ran, nothing was written. */
   g_assert_false (g_file_test (run_dir, G_FILE_TEST_EXISTS));
-  g_assert_cmpuint (fake_calls (ws, "a"), ==, 0);
+  g_assert_cmpuint (troupe_test_fake_calls (ws, "a"), ==, 0);
 }
 
 /* --- records ------------------------------------------------------------- */
@@ -2876,7 +2534,7 @@ record_json (TroupeRunRecord *record)
 static void
 test_records (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autoptr(GPtrArray) journal = NULL;
   g_autoptr(GError) error = NULL;
@@ -2888,8 +2546,8 @@ test_records (void)
   g_autofree char *run_id = NULL;
   gsize events_len = 0;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES_flaky", "1");
-  fake_env ("FAKE_CLI_OUTPUT_list", "x\ny");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES_flaky", "1");
+  troupe_test_fake_env ("FAKE_CLI_OUTPUT_list", "x\ny");
   r = run_yaml (ws,
                 "name: records\n"
                 "steps:\n"
@@ -2902,7 +2560,7 @@ test_records (void)
                 "    needs: [list]\n"
                 "    when: {contains: [\"${steps.list.output}\", z]}\n",
                 NULL);
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
   run_id = g_strdup (troupe_run_get_id (r->run));
   g_assert_true (g_regex_match_simple ("^[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$", run_id, 0, 0));
   live = record_json (troupe_run_get_record (r->run));
@@ -2925,7 +2583,7 @@ test_records (void)
 
   /* state.json parses and is the record, up to the last event. */
   state_path = run_file (r, "state.json");
-  state_text = read_file (state_path, NULL);
+  state_text = troupe_test_read_file (state_path, NULL);
   {
     g_autoptr(JsonParser) parser = json_parser_new ();
     JsonObject *state;
@@ -2986,7 +2644,7 @@ test_records (void)
       }
     node = troupe_run_record_to_json (partial);
     text = json_to_string (node, FALSE);
-    write_file (state_path, text);
+    troupe_test_write_file (state_path, text);
     loaded = troupe_run_store_load_record (ws->root, run_id, &error);
     g_assert_no_error (error);
     g_free (text);
@@ -3004,14 +2662,14 @@ test_records (void)
 
   /* A torn last line (a crash in the middle of a write) is ignored... */
   events_path = run_file (r, "events.jsonl");
-  events_before = read_file (events_path, &events_len);
-  g_clear_pointer (&r, runner_free);
+  events_before = troupe_test_read_file (events_path, &events_len);
+  g_clear_pointer (&r, troupe_test_runner_free);
   {
     g_autofree char *torn = g_strconcat (events_before, "{\"seq\": 999, \"event\": \"step-fin", NULL);
     g_autoptr(TroupeRunRecord) loaded = NULL;
     g_autofree char *text = NULL;
 
-    write_file (events_path, torn);
+    troupe_test_write_file (events_path, torn);
     loaded = troupe_run_store_load_record (ws->root, run_id, &error);
     g_assert_no_error (error);
     text = record_json (loaded);
@@ -3025,7 +2683,7 @@ test_records (void)
 
     g_assert_no_error (error);
     g_assert_nonnull (store);
-    repaired = read_file (events_path, &repaired_len);
+    repaired = troupe_test_read_file (events_path, &repaired_len);
     g_assert_cmpuint (repaired_len, ==, events_len);
     g_assert_cmpstr (repaired, ==, events_before);
   }
@@ -3036,7 +2694,7 @@ test_records (void)
 
     broken[0] = '#';
     g_unlink (state_path);
-    write_file (events_path, broken);
+    troupe_test_write_file (events_path, broken);
     loaded = troupe_run_store_load_record (ws->root, run_id, &error);
     g_assert_null (loaded);
     g_assert_error (error, TROUPE_RUN_RECORD_ERROR, TROUPE_RUN_RECORD_ERROR_INVALID);
@@ -3116,7 +2774,7 @@ test_records_json_writer (void)
   /* And every line a real run writes is the line json-glib would write
    * for the same object: the content is the same, not just equivalent. */
   {
-    g_autoptr(Ws) ws = ws_new ();
+    g_autoptr(Ws) ws = troupe_test_ws_new ();
     g_autoptr(Runner) r = NULL;
     g_autofree char *events_path = NULL;
     g_autofree char *events = NULL;
@@ -3133,9 +2791,9 @@ test_records_json_writer (void)
                   "    command: [sh, -c, \"printf '%s\\\\n' \\\"${context.tab}\\\" '${context.unicode}'; echo oops >&2\"]\n"
                   "  fail: {command: [sh, -c, \"exit 3\"], on_failure: continue}\n",
                   NULL);
-    assert_run_status (r, TROUPE_RUN_STATUS_FAILED);
+    troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_FAILED);
     events_path = run_file (r, "events.jsonl");
-    events = read_file (events_path, NULL);
+    events = troupe_test_read_file (events_path, NULL);
     g_assert_true (g_str_has_suffix (events, "}\n"));
     lines = g_strsplit (events, "\n", -1);
     for (guint i = 0; lines[i] != NULL; i++)
@@ -3160,8 +2818,8 @@ test_records_json_writer (void)
 
     /* The record reads the wall clock back to the microsecond. */
     {
-      TroupeStepRecord *rec = step_record (r, "say");
-      JsonObject *started = find_event (r, "step-started", "say", 0);
+      TroupeStepRecord *rec = troupe_test_step_record (r->run, "say");
+      JsonObject *started = troupe_test_find_event (r->events, "step-started", "say", 0);
       const char *wall = json_object_get_string_member (started, "wall");
       g_autofree char *second_text = g_strdup_printf ("%.19sZ", wall);
       g_autoptr(GDateTime) second = g_date_time_new_from_iso8601 (second_text, NULL);
@@ -3178,7 +2836,7 @@ test_records_json_writer (void)
 static void
 test_records_secrets (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(Runner) r = NULL;
   g_autofree char *events_path = NULL;
   g_autofree char *state_path = NULL;
@@ -3198,22 +2856,22 @@ test_records_secrets (void)
   g_unsetenv ("TROUPE_TEST_API_KEY");
   g_unsetenv ("TROUPE_TEST_password");
   g_unsetenv ("TROUPE_TEST_SHORT_TOKEN");
-  assert_run_status (r, TROUPE_RUN_STATUS_SUCCEEDED);
+  troupe_test_assert_run_status (r->run, TROUPE_RUN_STATUS_SUCCEEDED);
 
-  argv = json_object_get_array_member (find_event (r, "step-started", "a", 0), "argv");
+  argv = json_object_get_array_member (troupe_test_find_event (r->events, "step-started", "a", 0), "argv");
   g_assert_cmpuint (json_array_get_length (argv), ==, 5);
   g_assert_cmpstr (json_array_get_string_element (argv, 1), ==, "key=********&again=********");
   g_assert_cmpstr (json_array_get_string_element (argv, 2), ==, "********");
   /* Values shorter than six characters would mask too much. */
   g_assert_cmpstr (json_array_get_string_element (argv, 3), ==, "abc");
   g_assert_cmpstr (json_array_get_string_element (argv, 4), ==, "plain");
-  argv = json_object_get_array_member (find_event (r, "step-started", "b", 0), "argv");
+  argv = json_object_get_array_member (troupe_test_find_event (r->events, "step-started", "b", 0), "argv");
   g_assert_cmpstr (json_array_get_string_element (argv, 1), ==, "nothing secret");
 
   events_path = run_file (r, "events.jsonl");
   state_path = run_file (r, "state.json");
-  events = read_file (events_path, NULL);
-  state = read_file (state_path, NULL);
+  events = troupe_test_read_file (events_path, NULL);
+  state = troupe_test_read_file (state_path, NULL);
   g_assert_null (strstr (events, "s3cr3t"));
   g_assert_null (strstr (events, "hunter2"));
   g_assert_null (strstr (state, "s3cr3t"));
@@ -3235,7 +2893,7 @@ process_run (TroupeProcess  *process,
              GError        **error)
 {
   GAsyncResult *result = NULL;
-  gint64 deadline = g_get_monotonic_time () + RUN_TIMEOUT_MS * 1000;
+  gint64 deadline = g_get_monotonic_time () + TROUPE_TEST_RUN_TIMEOUT_MS * 1000;
   gboolean ran;
 
   troupe_process_run_async (process, NULL, process_done_cb, &result);
@@ -3271,7 +2929,7 @@ lazy_sh (const char *script,
 static void
 test_process_lazy_logs (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autofree char *out_log = g_build_filename (ws->top, "out.log", NULL);
   g_autofree char *err_log = g_build_filename (ws->top, "err.log", NULL);
   g_autofree char *both_log = g_build_filename (ws->top, "both.log", NULL);
@@ -3297,7 +2955,7 @@ test_process_lazy_logs (void)
     g_assert_no_error (error);
     g_assert_cmpint (troupe_process_get_exit_code (process), ==, 4);
     g_assert_false (g_file_test (out_log, G_FILE_TEST_EXISTS));
-    text = read_file (err_log, NULL);
+    text = troupe_test_read_file (err_log, NULL);
     g_assert_cmpstr (text, ==, "oops\n");
     g_assert_cmpuint (troupe_process_get_output_size (process), ==, 0);
   }
@@ -3315,8 +2973,8 @@ test_process_lazy_logs (void)
     g_unlink (err_log);
     g_assert_true (process_run (process, &error));
     g_assert_no_error (error);
-    out = read_file (out_log, &out_len);
-    err = read_file (err_log, &err_len);
+    out = troupe_test_read_file (out_log, &out_len);
+    err = troupe_test_read_file (err_log, &err_len);
     g_assert_cmpuint (out_len, ==, 200000);
     g_assert_cmpuint (err_len, ==, 150000);
     g_assert_true (strspn (out, "o") == out_len && strspn (err, "e") == err_len);
@@ -3330,7 +2988,7 @@ test_process_lazy_logs (void)
 
     g_assert_true (process_run (process, &error));
     g_assert_no_error (error);
-    text = read_file (both_log, NULL);
+    text = troupe_test_read_file (both_log, NULL);
     g_assert_cmpuint (strlen (text), ==, 8);
     g_assert_nonnull (strstr (text, "out\n"));
     g_assert_nonnull (strstr (text, "err\n"));
@@ -3379,7 +3037,7 @@ context_safety_cb (gpointer user_data)
 static void
 test_thread_default_context (void)
 {
-  g_autoptr(Ws) ws = ws_new ();
+  g_autoptr(Ws) ws = troupe_test_ws_new ();
   g_autoptr(TroupeWorkflow) workflow = NULL;
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(GMainLoop) loop = g_main_loop_new (context, FALSE);
@@ -3388,18 +3046,18 @@ test_thread_default_context (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(TroupeRun) run = NULL;
 
-  fake_env ("FAKE_CLI_FAIL_TIMES", "1");
-  workflow = ws_load (ws,
-                      "name: context\n"
-                      "agents:\n"
-                      "  eng: {}\n"
-                      "steps:\n"
-                      "  flaky: {provider: claude, prompt: flaky, retries: {max: 1, delay: 10ms}}\n"
-                      "  mocked: {provider: mock, prompt: mocked, needs: [flaky]}\n"
-                      "  hand-over: {send: {to: eng, file: job, content: job}, needs: [mocked]}\n"
-                      "  take:\n"
-                      "    agent: eng\n"
-                      "    wait_for: {glob: inbox/eng/*.task, timeout: 5s, poll: 50ms}\n");
+  troupe_test_fake_env ("FAKE_CLI_FAIL_TIMES", "1");
+  workflow = troupe_test_ws_load (ws,
+                                  "name: context\n"
+                                  "agents:\n"
+                                  "  eng: {}\n"
+                                  "steps:\n"
+                                  "  flaky: {provider: claude, prompt: flaky, retries: {max: 1, delay: 10ms}}\n"
+                                  "  mocked: {provider: mock, prompt: mocked, needs: [flaky]}\n"
+                                  "  hand-over: {send: {to: eng, file: job, content: job}, needs: [mocked]}\n"
+                                  "  take:\n"
+                                  "    agent: eng\n"
+                                  "    wait_for: {glob: inbox/eng/*.task, timeout: 5s, poll: 50ms}\n");
   options->timeout_ms = 60000;
 
   g_main_context_push_thread_default (context);
@@ -3420,32 +3078,6 @@ test_thread_default_context (void)
 
 /* --- main ---------------------------------------------------------------- */
 
-static void
-setup_fake_cli (void)
-{
-  g_autoptr(GError) error = NULL;
-  const char * const names[] = { "fake-cli.sh", "claude", "gemini", "codex" };
-  g_autofree char *path = NULL;
-
-  fake_bin_dir = g_dir_make_tmp ("troupe-fake-cli-XXXXXX", &error);
-  g_assert_no_error (error);
-
-  /* Copies, made executable here: the tests do not depend on the file
-   * modes of the source tree. */
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    {
-      g_autofree char *source = g_test_build_filename (G_TEST_DIST, "fake-cli", names[i], NULL);
-      g_autofree char *target = g_build_filename (fake_bin_dir, names[i], NULL);
-      g_autofree char *contents = read_file (source, NULL);
-
-      write_file (target, contents);
-      g_assert_cmpint (g_chmod (target, 0755), ==, 0);
-    }
-
-  path = g_strdup_printf ("%s:%s", fake_bin_dir, g_getenv ("PATH") ? g_getenv ("PATH") : "/usr/bin:/bin");
-  g_setenv ("PATH", path, TRUE);
-}
-
 int
 main (int    argc,
       char **argv)
@@ -3459,7 +3091,7 @@ main (int    argc,
 
   self_exe = g_file_read_link ("/proc/self/exe", NULL);
   g_assert_nonnull (self_exe);
-  setup_fake_cli ();
+  fake_bin_dir = troupe_test_setup_fake_cli ();
 
   g_test_add_func ("/troupe/run/input/argv-and-stdin", test_input_argv_and_stdin);
   g_test_add_func ("/troupe/run/retries/succeed", test_retries_succeed);

@@ -97,3 +97,40 @@ troupe_test_remove_plugin_folder (const char *folder)
   g_unlink (config_path);
   g_rmdir (folder);
 }
+
+char *
+troupe_test_read_file (const char *path,
+                       gsize      *length)
+{
+  g_autoptr(GError) error = NULL;
+  char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, length, &error))
+    g_error ("cannot read %s: %s", path, error->message);
+  return contents;
+}
+
+void
+troupe_test_write_file (const char *path,
+                        const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+char *
+troupe_test_single_entry (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  name = g_dir_read_name (dir);
+  g_assert_nonnull (name);
+  g_assert_null (g_dir_read_name (dir));
+  return g_strdup (name);
+}

@@ -21,4 +21,14 @@ void  troupe_test_remove_tree          (const char         *path);
 char *troupe_test_make_plugin_folder   (const char * const *keep);
 void  troupe_test_remove_plugin_folder (const char         *folder);
 
+/* The contents of @path; a file that cannot be read fails the test. */
+char *troupe_test_read_file            (const char         *path,
+                                        gsize              *length);
+/* Writes @contents to @path, making its folder first. */
+void  troupe_test_write_file           (const char         *path,
+                                        const char         *contents);
+/* The name of the one entry in the folder @path; a folder that is missing,
+ * empty or holds more than one entry fails the test. */
+char *troupe_test_single_entry         (const char         *path);
+
 G_END_DECLS

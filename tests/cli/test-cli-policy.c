@@ -13,6 +13,7 @@
 #include "troupe.h"
 
 #include "troupe-cli-test.h"
+#include "troupe-run-test-util.h"
 #include "troupe-test-util.h"
 
 /* `troupe run --policy`, end to end: the real binary on a three-agent
@@ -23,11 +24,6 @@
 #ifndef TROUPE_CLI_PATH
 # error "TROUPE_CLI_PATH must name the built troupe binary"
 #endif
-
-typedef struct
-{
-  char *dir;
-} Fixture;
 
 static const char chain_yaml[] =
   "name: cli-policy\n"
@@ -47,37 +43,6 @@ static const char chain_yaml[] =
   "    needs: [design]\n"
   "  test: {agent: qa, prompt: Test., needs: [build]}\n";
 
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("troupe-cli-policy-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  troupe_test_remove_tree (fixture->dir);
-  g_clear_pointer (&fixture->dir, g_free);
-}
-
-static char *
-write_file (Fixture    *fixture,
-            const char *name,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (fixture->dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-  return path;
-}
-
 /* No hidden layer: the logits are the biases, architect 1, engineer 1,
  * qa 5, the Terminator 0, whatever the state. */
 static void
@@ -96,14 +61,14 @@ write_policy (Fixture    *fixture,
   for (guint i = 0; i < 16 * 4; i++)
     g_string_append (text, "0, ");
   g_string_append (text, "1, 1, 5, 0]}\n");
-  path = write_file (fixture, name, text->str);
+  path = troupe_cli_fixture_write (fixture, name, text->str);
   g_string_free (text, TRUE);
 }
 
 static void
 setup_chain (Fixture *fixture)
 {
-  g_free (write_file (fixture, "flow.yaml", chain_yaml));
+  g_free (troupe_cli_fixture_write (fixture, "flow.yaml", chain_yaml));
   write_policy (fixture, "policy.json", "\"architect\", \"engineer\", \"qa\", \"Terminator\"");
 }
 
@@ -114,27 +79,6 @@ has_runs (Fixture *fixture)
   g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
 
   return dir != NULL && g_dir_read_name (dir) != NULL;
-}
-
-/* The events of a --json output. */
-static GPtrArray *
-parse_events (const char *out)
-{
-  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
-  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autoptr(GError) error = NULL;
-
-      if (lines[i][0] == '\0')
-        continue;
-      json_parser_load_from_data (parser, lines[i], -1, &error);
-      g_assert_no_error (error);
-      g_ptr_array_add (events, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
-    }
-  return events;
 }
 
 static void
@@ -167,7 +111,7 @@ test_run_lines (Fixture       *fixture,
 
   setup_chain (fixture);
   /* The command step succeeds at once. */
-  g_free (write_file (fixture, "build.ok", ""));
+  g_free (troupe_cli_fixture_write (fixture, "build.ok", ""));
   troupe_cli_run (&result, fixture->dir, "run", "--policy", "policy.json", "flow.yaml", NULL);
   g_assert_cmpint (result.status, ==, 0);
 
@@ -196,11 +140,11 @@ test_run_json (Fixture       *fixture,
   gboolean started = FALSE;
 
   setup_chain (fixture);
-  g_free (write_file (fixture, "build.ok", ""));
+  g_free (troupe_cli_fixture_write (fixture, "build.ok", ""));
   troupe_cli_run (&result, fixture->dir, "run", "--json", "--policy", "policy.json", "flow.yaml", NULL);
   g_assert_cmpint (result.status, ==, 0);
 
-  events = parse_events (result.out);
+  events = troupe_test_parse_events (result.out);
   for (guint i = 0; i < events->len; i++)
     {
       JsonObject *event = g_ptr_array_index (events, i);
@@ -326,7 +270,7 @@ test_resume (Fixture       *fixture,
   troupe_cli_run (&again, fixture->dir, "resume", "--json", run_id, NULL);
   g_assert_cmpint (again.status, ==, 0);
 
-  events = parse_events (again.out);
+  events = troupe_test_parse_events (again.out);
   for (guint i = 0; i < events->len; i++)
     {
       JsonObject *event = g_ptr_array_index (events, i);
@@ -349,9 +293,6 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-
-#define ADD_TMP(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   g_test_add_func ("/troupe/cli-policy/help", test_help);
   ADD_TMP ("/troupe/cli-policy/run/lines", test_run_lines);

@@ -21,6 +21,7 @@
 #include "troupe.h"
 
 #include "troupe-cli-test.h"
+#include "troupe-run-test-util.h"
 #include "troupe-test-util.h"
 
 /* End-to-end tests of `troupe run`, `resume`, `runs`, `logs`, `approve`
@@ -38,55 +39,6 @@
  * waits this long has failed anyway. */
 #define WAIT_SECONDS 60
 
-
-typedef struct
-{
-  char *dir;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("troupe-cli-run-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  troupe_test_remove_tree (fixture->dir);
-  g_clear_pointer (&fixture->dir, g_free);
-}
-
-static char *
-write_file (Fixture    *fixture,
-            const char *name,
-            const char *contents)
-{
-  g_autoptr(GError) error = NULL;
-  char *path = g_build_filename (fixture->dir, name, NULL);
-
-  g_file_set_contents (path, contents, -1, &error);
-  g_assert_no_error (error);
-
-  return path;
-}
-
-static char *
-read_file (const char *path)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, NULL, &error);
-  g_assert_no_error (error);
-
-  return contents;
-}
 
 static char *
 runs_dir (Fixture *fixture)
@@ -159,62 +111,9 @@ events_path (Fixture    *fixture,
 static GPtrArray *
 load_events (const char *path)
 {
-  g_autofree char *text = read_file (path);
-  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
-  GPtrArray *events = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autofree char *text = troupe_test_read_file (path, NULL);
 
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      g_autoptr(GError) error = NULL;
-
-      if (*lines[i] == '\0')
-        continue;
-      json_parser_load_from_data (parser, lines[i], -1, &error);
-      g_assert_no_error (error);
-      g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-      g_ptr_array_add (events, json_object_ref (json_node_get_object (json_parser_get_root (parser))));
-    }
-
-  return events;
-}
-
-static guint
-count_events (GPtrArray  *events,
-              const char *name,
-              const char *instance)
-{
-  guint n = 0;
-
-  for (guint i = 0; i < events->len; i++)
-    {
-      JsonObject *event = g_ptr_array_index (events, i);
-
-      if (g_str_equal (json_object_get_string_member (event, "event"), name) &&
-          (instance == NULL ||
-           g_strcmp0 (json_object_get_string_member_with_default (event, "instance", NULL), instance) == 0))
-        n++;
-    }
-
-  return n;
-}
-
-static JsonObject *
-find_event (GPtrArray  *events,
-            const char *name,
-            const char *instance)
-{
-  for (guint i = 0; i < events->len; i++)
-    {
-      JsonObject *event = g_ptr_array_index (events, i);
-
-      if (g_str_equal (json_object_get_string_member (event, "event"), name) &&
-          (instance == NULL ||
-           g_strcmp0 (json_object_get_string_member_with_default (event, "instance", NULL), instance) == 0))
-        return event;
-    }
-
-  return NULL;
+  return troupe_test_parse_events (text);
 }
 
 /* A troupe started in the background, its output going to files. */
@@ -293,8 +192,8 @@ child_wait (Child *child)
         {
           g_spawn_close_pid (child->pid);
           child->pid = 0;
-          child->out = read_file (child->out_path);
-          child->err = read_file (child->err_path);
+          child->out = troupe_test_read_file (child->out_path, NULL);
+          child->err = troupe_test_read_file (child->err_path, NULL);
           troupe_cli_check_exited (wait_status, "(background)", child->err);
           child->status = WEXITSTATUS (wait_status);
           return child->status;
@@ -320,8 +219,8 @@ child_exits_within (Child *child,
         {
           g_spawn_close_pid (child->pid);
           child->pid = 0;
-          child->out = read_file (child->out_path);
-          child->err = read_file (child->err_path);
+          child->out = troupe_test_read_file (child->out_path, NULL);
+          child->err = troupe_test_read_file (child->err_path, NULL);
           troupe_cli_check_exited (wait_status, "(background)", child->err);
           child->status = WEXITSTATUS (wait_status);
           return TRUE;
@@ -483,7 +382,7 @@ static void
 test_run_success (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", diamond_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", diamond_workflow);
   g_autoptr(TroupeRunRecord) record = NULL;
   g_autofree char *id = NULL;
   g_autofree char *succeeded = NULL;
@@ -530,7 +429,7 @@ static void
 test_run_failure (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", failing_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", failing_workflow);
   g_autoptr(TroupeRunRecord) record = NULL;
   g_autofree char *id = NULL;
   g_autofree char *hint = NULL;
@@ -560,7 +459,7 @@ static void
 test_run_json (Fixture       *fixture,
                gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", diamond_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", diamond_workflow);
   g_autofree char *id = NULL;
   g_autofree char *journal_path = NULL;
   g_autofree char *journal = NULL;
@@ -573,7 +472,7 @@ test_run_json (Fixture       *fixture,
 
   id = only_run_id (fixture);
   journal_path = events_path (fixture, id);
-  journal = read_file (journal_path);
+  journal = troupe_test_read_file (journal_path, NULL);
   g_assert_cmpstr (result.out, ==, journal);
 
   lines = g_strsplit (result.out, "\n", -1);
@@ -631,7 +530,7 @@ test_run_dry_run (Fixture       *fixture,
     "  gate:\n"
     "    approval: Go?\n"
     "    needs: [c]\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_autofree char *troupe_dir = g_build_filename (fixture->dir, ".troupe", NULL);
   g_autofree char *marker = g_build_filename (fixture->dir, "a-ran", NULL);
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -683,7 +582,7 @@ static void
 test_run_context (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", diamond_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", diamond_workflow);
   g_autofree char *id = NULL;
   g_autofree char *journal = NULL;
   g_autoptr(GPtrArray) events = NULL;
@@ -703,7 +602,7 @@ test_run_context (Fixture       *fixture,
   /* The run records the context it ran with; a value may hold '='. */
   journal = events_path (fixture, id);
   events = load_events (journal);
-  context = json_object_get_object_member (find_event (events, "run-started", NULL), "context");
+  context = json_object_get_object_member (troupe_test_find_event (events, "run-started", NULL, 0), "context");
   g_assert_cmpstr (json_object_get_string_member (context, "greeting"), ==, "bonjour à tous");
   g_assert_cmpstr (json_object_get_string_member (context, "extra"), ==, "x=y");
 }
@@ -723,8 +622,8 @@ test_run_invalid (Fixture       *fixture,
     "steps:\n"
     "  a:\n"
     "    command: [troupe-test-no-such-program, a]\n";
-  g_autofree char *bad = write_file (fixture, "bad.yaml", invalid);
-  g_autofree char *missing = write_file (fixture, "missing.yaml", missing_program);
+  g_autofree char *bad = troupe_cli_fixture_write (fixture, "bad.yaml", invalid);
+  g_autofree char *missing = troupe_cli_fixture_write (fixture, "missing.yaml", missing_program);
   g_autofree char *prefix = g_strdup_printf ("%s:5:", bad);
   g_autoptr(GPtrArray) ids = NULL;
   g_auto(Result) result = { 0 };
@@ -758,7 +657,7 @@ static void
 test_run_timeout (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", long_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", long_workflow);
   g_autoptr(TroupeRunRecord) record = NULL;
   g_autofree char *id = NULL;
   g_auto(Result) result = { 0 };
@@ -784,7 +683,7 @@ static void
 test_run_sigint_resume (Fixture       *fixture,
                         gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", long_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", long_workflow);
   g_autofree char *go = g_build_filename (fixture->dir, "go", NULL);
   g_autofree char *quick_ran = g_build_filename (fixture->dir, "quick-ran", NULL);
   g_autofree char *id = NULL;
@@ -830,7 +729,7 @@ test_run_sigint_resume (Fixture       *fixture,
   g_assert_cmpint (troupe_run_record_get_status (resumed), ==, TROUPE_RUN_STATUS_SUCCEEDED);
   g_assert_cmpuint (lookup_step (resumed, "quick")->attempts, ==, 1);
   g_assert_cmpuint (lookup_step (resumed, "long")->attempts, ==, 2);
-  quick = read_file (quick_ran);
+  quick = troupe_test_read_file (quick_ran, NULL);
   g_assert_cmpstr (quick, ==, "quick\n");
 
   /* A run that succeeded has nothing left to resume. */
@@ -844,7 +743,7 @@ static void
 test_run_sigterm (Fixture       *fixture,
                   gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", long_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", long_workflow);
   g_autofree char *id = NULL;
   g_autoptr(TroupeRunRecord) record = NULL;
   g_auto(Child) child = { 0 };
@@ -877,7 +776,7 @@ test_run_sigint_isolated (Fixture       *fixture,
     "  next:\n"
     "    command: [echo, next]\n"
     "    needs: [slow]\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_autofree char *id = NULL;
   g_autoptr(TroupeRunRecord) record = NULL;
   g_auto(Child) child = { 0 };
@@ -901,7 +800,7 @@ static void
 test_run_sigint_twice (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", long_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", long_workflow);
   g_autofree char *id = NULL;
   g_autoptr(TroupeRunRecord) record = NULL;
   g_auto(Child) child = { 0 };
@@ -913,7 +812,7 @@ test_run_sigint_twice (Fixture       *fixture,
   /* The run has taken the first one in when it says so. */
   for (guint i = 0; i < WAIT_SECONDS * 100; i++)
     {
-      g_autofree char *err = read_file (child.err_path);
+      g_autofree char *err = troupe_test_read_file (child.err_path, NULL);
 
       if (strstr (err, "Cancelling") != NULL)
         break;
@@ -936,8 +835,8 @@ static void
 test_runs_list (Fixture       *fixture,
                 gconstpointer  data)
 {
-  g_autofree char *good = write_file (fixture, "good.yaml", diamond_workflow);
-  g_autofree char *bad = write_file (fixture, "bad.yaml", failing_workflow);
+  g_autofree char *good = troupe_cli_fixture_write (fixture, "good.yaml", diamond_workflow);
+  g_autofree char *bad = troupe_cli_fixture_write (fixture, "bad.yaml", failing_workflow);
   g_autofree char *elsewhere = NULL;
   g_autoptr(GPtrArray) ids = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -1031,7 +930,7 @@ test_logs (Fixture       *fixture,
     "    provider: mock\n"
     "    prompt: Write the draft\n"
     "    needs: [flaky]\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_autofree char *id = NULL;
   g_auto(Result) result = { 0 };
   g_auto(Result) list = { 0 };
@@ -1094,7 +993,7 @@ static void
 test_approve (Fixture       *fixture,
               gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", approval_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", approval_workflow);
   g_autofree char *deployed = g_build_filename (fixture->dir, "deployed", NULL);
   g_autofree char *id = NULL;
   g_autofree char *hint = NULL;
@@ -1131,7 +1030,7 @@ test_approve (Fixture       *fixture,
 
   journal = events_path (fixture, id);
   events = load_events (journal);
-  given = find_event (events, "approval-given", "ship");
+  given = troupe_test_find_event (events, "approval-given", "ship", 0);
   g_assert_nonnull (given);
   g_assert_true (json_object_get_boolean_member (given, "approved"));
   g_assert_cmpstr (json_object_get_string_member (given, "note"), ==, "all green");
@@ -1149,7 +1048,7 @@ static void
 test_reject (Fixture       *fixture,
              gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", approval_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", approval_workflow);
   g_autofree char *deployed = g_build_filename (fixture->dir, "deployed", NULL);
   g_autofree char *workspace_hint = NULL;
   g_autofree char *id = NULL;
@@ -1300,7 +1199,7 @@ test_run_live (Fixture       *fixture,
     "  broken:\n"
     "    command: [sh, -c, \"exit 4\"]\n"
     "    on_failure: continue\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_auto(PtyChild) child = { 0 };
   g_auto(GStrv) lines = NULL;
   const char *args[] = { "run", path, NULL };
@@ -1341,7 +1240,7 @@ static void
 test_run_tty_approval (Fixture       *fixture,
                        gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", approval_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", approval_workflow);
   g_autofree char *deployed = g_build_filename (fixture->dir, "deployed", NULL);
   g_autofree char *id = NULL;
   g_autofree char *journal = NULL;
@@ -1366,11 +1265,11 @@ test_run_tty_approval (Fixture       *fixture,
   id = only_run_id (fixture);
   journal = events_path (fixture, id);
   events = load_events (journal);
-  given = find_event (events, "approval-given", "ship");
+  given = troupe_test_find_event (events, "approval-given", "ship", 0);
   g_assert_nonnull (given);
   g_assert_true (json_object_get_boolean_member (given, "approved"));
   g_assert_cmpstr (json_object_get_string_member (given, "note"), ==, "ship it");
-  g_assert_cmpuint (count_events (events, "approval-given", NULL), ==, 1);
+  g_assert_cmpuint (troupe_test_count_events (events, "approval-given", NULL), ==, 1);
 }
 
 /* Errors of use */
@@ -1454,7 +1353,7 @@ static void
 test_resume_unknown (Fixture       *fixture,
                      gconstpointer  data)
 {
-  g_autofree char *path = write_file (fixture, "flow.yaml", diamond_workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", diamond_workflow);
   g_auto(Result) result = { 0 };
   g_auto(Result) by_file = { 0 };
   g_auto(Result) bad_id = { 0 };
@@ -1492,7 +1391,7 @@ test_run_for_each (Fixture       *fixture,
     "    command: [sh, -c, \"echo item ${item}\"]\n"
     "    for_each: list\n"
     "    needs: [list]\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_autofree char *id = NULL;
   g_auto(Result) result = { 0 };
   g_auto(Result) item = { 0 };
@@ -1529,7 +1428,7 @@ test_runs_killed (Fixture       *fixture,
     "  after:\n"
     "    command: [echo, after]\n"
     "    needs: [hold]\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_autofree char *go = g_build_filename (fixture->dir, "go", NULL);
   g_autofree char *id = NULL;
   g_autoptr(JsonParser) parser = json_parser_new ();
@@ -1608,7 +1507,7 @@ test_logs_empty (Fixture       *fixture,
     "    command: [\"true\"]\n"
     "  talks:\n"
     "    command: [sh, -c, \"echo said; echo grumbled >&2\"]\n";
-  g_autofree char *path = write_file (fixture, "flow.yaml", workflow);
+  g_autofree char *path = troupe_cli_fixture_write (fixture, "flow.yaml", workflow);
   g_autofree char *id = NULL;
   g_autofree char *logs = NULL;
   g_autofree char *quiet_out = NULL;
@@ -1659,9 +1558,6 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-
-#define ADD_TMP(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   g_test_add_func ("/troupe/cli-run/help", test_help);
   ADD_TMP ("/troupe/cli-run/usage-errors", test_usage_errors);

@@ -50,29 +50,6 @@ example_path (const char *name)
   return g_build_filename (root, "examples", name, NULL);
 }
 
-typedef struct
-{
-  char *dir;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *fixture,
-               gconstpointer  data)
-{
-  g_autoptr(GError) error = NULL;
-
-  fixture->dir = g_dir_make_tmp ("troupe-cli-XXXXXX", &error);
-  g_assert_no_error (error);
-}
-
-static void
-fixture_teardown (Fixture       *fixture,
-                  gconstpointer  data)
-{
-  troupe_test_remove_tree (fixture->dir);
-  g_clear_pointer (&fixture->dir, g_free);
-}
-
 static char *
 write_temp (Fixture    *fixture,
             const char *name,
@@ -86,19 +63,6 @@ write_temp (Fixture    *fixture,
   g_assert_no_error (error);
 
   return path;
-}
-
-static char *
-read_file (const char *path,
-           gsize      *length)
-{
-  g_autoptr(GError) error = NULL;
-  char *contents = NULL;
-
-  g_file_get_contents (path, &contents, length, &error);
-  g_assert_no_error (error);
-
-  return contents;
 }
 
 static TroupeWorkflow *
@@ -683,7 +647,7 @@ test_export_formats (void)
       troupe_cli_run (&yaml, NULL, "export", path, "--format", "YAML", NULL);
       g_assert_cmpint (yaml.status, ==, 0);
       assert_reloads (yaml.out, strlen (yaml.out), TROUPE_FILE_FORMAT_YAML, workflow);
-      file_bytes = read_file (path, &file_length);
+      file_bytes = troupe_test_read_file (path, &file_length);
       g_assert_cmpstr (yaml.out, ==, file_bytes);
 
       troupe_cli_run (&svg, NULL, "export", path, "--format", "svg", NULL);
@@ -733,7 +697,7 @@ test_export_output (Fixture       *fixture,
       g_assert_cmpint (result.status, ==, 0);
       g_assert_cmpstr (result.out, ==, "");
       g_assert_cmpstr (result.err, ==, "");
-      contents = read_file (out, &length);
+      contents = troupe_test_read_file (out, &length);
 
       switch (outputs[i].reload_as)
         {
@@ -829,7 +793,7 @@ test_export_binary_to_terminal (Fixture       *fixture,
 
   g_assert_true (WIFEXITED (wait_status));
   g_assert_cmpint (WEXITSTATUS (wait_status), ==, 2);
-  err = read_file (err_path, NULL);
+  err = troupe_test_read_file (err_path, NULL);
   g_assert_nonnull (strstr (err, "-o"));
   g_assert_true (g_str_has_suffix (err, "Run 'troupe help' for usage.\n"));
 }
@@ -841,7 +805,7 @@ test_layout_summary (void)
 {
   g_autofree char *path = example_path ("fan-out-fan-in.yaml");
   g_autoptr(TroupeWorkflow) workflow = load (path);
-  g_autofree char *before = read_file (path, NULL);
+  g_autofree char *before = troupe_test_read_file (path, NULL);
   g_autofree char *after = NULL;
   GPtrArray *steps = troupe_workflow_get_steps (workflow);
   g_auto(Result) result = { 0 };
@@ -868,7 +832,7 @@ test_layout_summary (void)
   g_assert_nonnull (strstr (lr.out, "Ranks:        4\n"));
 
   /* Without --write the file is left alone. */
-  after = read_file (path, NULL);
+  after = troupe_test_read_file (path, NULL);
   g_assert_cmpstr (after, ==, before);
 }
 
@@ -971,7 +935,7 @@ test_layout_write_direction (Fixture       *fixture,
   g_assert_cmpstr (result.err, ==, "");
 
   /* Saved in the file's own format. */
-  contents = read_file (path, NULL);
+  contents = troupe_test_read_file (path, NULL);
   g_assert_true (contents[0] == '{');
 
   after = load (path);
@@ -1003,14 +967,14 @@ test_layout_invalid (Fixture       *fixture,
                      gconstpointer  data)
 {
   g_autofree char *path = write_temp (fixture, "bad.yaml", bad_workflow, -1);
-  g_autofree char *before = read_file (path, NULL);
+  g_autofree char *before = troupe_test_read_file (path, NULL);
   g_autofree char *after = NULL;
   g_auto(Result) result = { 0 };
 
   troupe_cli_run (&result, NULL, "layout", "--write", path, NULL);
   g_assert_cmpint (result.status, ==, 1);
   g_assert_cmpstr (result.out, ==, "");
-  after = read_file (path, NULL);
+  after = troupe_test_read_file (path, NULL);
   g_assert_cmpstr (after, ==, before);
 }
 
@@ -1066,7 +1030,7 @@ test_import (Fixture       *fixture,
   g_assert_cmpstr (result.out, ==, "");
   from_yaml = load (yaml);
   assert_imported (from_yaml);
-  contents = read_file (yaml, NULL);
+  contents = troupe_test_read_file (yaml, NULL);
   g_assert_true (g_str_has_prefix (contents, "troupe: 1\n"));
 
   troupe_cli_run (&to_json, NULL, "import", "-o", json, dot, NULL);
@@ -1133,9 +1097,6 @@ main (int    argc,
       char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-
-#define ADD_TMP(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
   g_test_add_func ("/troupe/cli/version", test_version);
   g_test_add_func ("/troupe/cli/help", test_help);

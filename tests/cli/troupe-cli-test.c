@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include "troupe-cli-test.h"
+#include "troupe-test-util.h"
 
 #ifndef TROUPE_CLI_PATH
 # error "TROUPE_CLI_PATH must name the built troupe binary"
@@ -107,4 +108,35 @@ troupe_cli_run (Result     *result,
   g_ptr_array_add (args, NULL);
 
   troupe_cli_run_argv (cwd, (const char **) args->pdata, result);
+}
+
+void
+troupe_cli_fixture_setup (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+
+  fixture->dir = g_dir_make_tmp ("troupe-cli-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+void
+troupe_cli_fixture_teardown (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  troupe_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+char *
+troupe_cli_fixture_write (Fixture    *fixture,
+                          const char *name,
+                          const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  char *path = g_build_filename (fixture->dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
 }

@@ -38,4 +38,22 @@ void       troupe_cli_run          (Result      *result,
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Result, troupe_cli_result_clear)
 
+/* A fresh folder per test case, removed with all it holds at the end. */
+typedef struct
+{
+  char *dir;
+} Fixture;
+
+void       troupe_cli_fixture_setup    (Fixture       *fixture,
+                                        gconstpointer  data);
+void       troupe_cli_fixture_teardown (Fixture       *fixture,
+                                        gconstpointer  data);
+/* Writes @contents to @name in the fixture's folder; returns its path. */
+char      *troupe_cli_fixture_write    (Fixture       *fixture,
+                                        const char    *name,
+                                        const char    *contents);
+
+#define ADD_TMP(path, func) \
+  g_test_add (path, Fixture, NULL, troupe_cli_fixture_setup, func, troupe_cli_fixture_teardown)
+
 G_END_DECLS
