@@ -392,6 +392,236 @@ test_simulated_learns (void)
     }
 }
 
+/* A fresh environment like mvp_trainer()'s or chain_trainer()'s. */
+static TroupeOrchEnv *
+new_env (gboolean simulated)
+{
+  g_autofree char *path = g_test_build_filename (G_TEST_DIST, "data", "policy", "chain.yaml", NULL);
+  g_autoptr(TroupeDiagnostic) problem = NULL;
+  g_autoptr(TroupeWorkflow) workflow = NULL;
+  g_autoptr(GError) error = NULL;
+  TroupeOrchEnv *env;
+
+  if (!simulated)
+    return troupe_orch_env_new_mvp ();
+
+  workflow = troupe_workflow_new_from_file (path, &problem, &error);
+  g_assert_no_error (error);
+  env = troupe_orch_env_new_simulated (workflow, &error);
+  g_assert_no_error (error);
+  return env;
+}
+
+static TroupeTrainer *
+resume_trainer (gboolean simulated)
+{
+  TroupeTrainerOptions options;
+
+  troupe_trainer_options_init (&options);
+  options.seed = 3;
+  options.episodes_per_epoch = 16;
+  options.baseline = TRUE;
+  if (simulated)
+    {
+      options.normalize_returns = TRUE;
+      options.entropy_coef = 0.01;
+      options.max_grad_norm = 1.0;
+      return chain_trainer (&options, NULL);
+    }
+  return mvp_trainer (&options);
+}
+
+static void
+test_resume_exact (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("troupe-resume-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+
+  for (guint simulated = 0; simulated <= 1; simulated++)
+    {
+      g_autoptr(TroupeTrainer) straight = resume_trainer (simulated);
+      g_autoptr(TroupeTrainer) first = resume_trainer (simulated);
+      g_autoptr(TroupeTrainer) resumed = NULL;
+      g_autoptr(TroupePolicy) plain = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GString) csv = NULL;
+      g_autofree char *straight_json = NULL;
+      g_autofree char *resumed_json = NULL;
+      g_autofree char *straight_policy = NULL;
+      g_autofree char *resumed_policy = NULL;
+      g_autofree char *plain_policy = NULL;
+      g_autofree char *first_policy = NULL;
+      TroupeTrainerOptions other;
+      TroupeEvaluation a, b;
+      guint n_epochs = 0;
+      TroupeOptimizer optimizer = TROUPE_OPTIMIZER_SGD;
+      g_autofree char *data = NULL;
+
+      for (guint e = 0; e < 40; e++)
+        troupe_trainer_run_epoch (straight);
+      for (guint e = 0; e < 20; e++)
+        troupe_trainer_run_epoch (first);
+      g_assert_true (troupe_trainer_save (first, path, &error));
+      g_assert_no_error (error);
+
+      g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+      g_assert_true (troupe_trainer_peek_state (data, &n_epochs, &optimizer));
+      g_assert_cmpuint (n_epochs, ==, 20);
+      g_assert_cmpint (optimizer, ==, TROUPE_OPTIMIZER_ADAM);
+
+      /* troupe_policy_load() reads the policy and ignores the state. */
+      plain = troupe_policy_load (path, &error);
+      g_assert_no_error (error);
+      plain_policy = troupe_policy_to_json (plain);
+      first_policy = troupe_policy_to_json (troupe_trainer_get_policy (first));
+      g_assert_cmpstr (plain_policy, ==, first_policy);
+
+      /* The saved settings win over the ones passed. */
+      troupe_trainer_options_init (&other);
+      other.seed = 99;
+      other.learning_rate = 0.5;
+      resumed = troupe_trainer_load (new_env (simulated), path, &other, &error);
+      g_assert_no_error (error);
+      g_assert_true (troupe_trainer_get_state_restored (resumed));
+      g_assert_cmpuint (troupe_trainer_get_n_epochs (resumed), ==, 20);
+      g_assert_cmpuint (troupe_trainer_get_options (resumed)->seed, ==, 3);
+      for (guint e = 0; e < 20; e++)
+        troupe_trainer_run_epoch (resumed);
+
+      /* The first 20 rows, then the resumed trainer's rows (numbered from
+       * 21), are the 40 epochs' CSV byte for byte. */
+      csv = g_string_new (troupe_trainer_get_csv (first));
+      g_string_append (csv, strchr (troupe_trainer_get_csv (resumed), '\n') + 1);
+      g_assert_cmpstr (csv->str, ==, troupe_trainer_get_csv (straight));
+
+      straight_policy = troupe_policy_to_json (troupe_trainer_get_policy (straight));
+      resumed_policy = troupe_policy_to_json (troupe_trainer_get_policy (resumed));
+      g_assert_cmpstr (resumed_policy, ==, straight_policy);
+      /* So is the whole training state, Adam's moments included. */
+      straight_json = troupe_trainer_to_json (straight);
+      resumed_json = troupe_trainer_to_json (resumed);
+      g_assert_cmpstr (resumed_json, ==, straight_json);
+
+      troupe_trainer_evaluate (straight, 200, TRUE, &a);
+      troupe_trainer_evaluate (resumed, 200, TRUE, &b);
+      g_assert_cmpfloat (a.mean_return, ==, b.mean_return);
+    }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_resume_fresh (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("troupe-resume-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "policy.json", NULL);
+  g_autoptr(TroupeTrainer) first = resume_trainer (FALSE);
+  g_autoptr(TroupeTrainer) resumed = NULL;
+  g_autoptr(TroupeTrainer) direct = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  TroupeTrainerOptions options;
+
+  for (guint e = 0; e < 5; e++)
+    troupe_trainer_run_epoch (first);
+  /* A bare policy, as written before training states existed. */
+  g_assert_true (troupe_policy_save (troupe_trainer_get_policy (first), path, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &data, NULL, NULL));
+  g_assert_false (troupe_trainer_peek_state (data, NULL, NULL));
+
+  troupe_trainer_options_init (&options);
+  options.seed = 11;
+  options.episodes_per_epoch = 8;
+  resumed = troupe_trainer_load (troupe_orch_env_new_mvp (), path, &options, &error);
+  g_assert_no_error (error);
+  g_assert_false (troupe_trainer_get_state_restored (resumed));
+  g_assert_cmpuint (troupe_trainer_get_n_epochs (resumed), ==, 0);
+  g_assert_cmpuint (troupe_trainer_get_options (resumed)->seed, ==, 11);
+
+  /* It is a trainer made afresh for the loaded policy. */
+  direct = troupe_trainer_new (troupe_orch_env_new_mvp (), troupe_policy_load (path, &error), &options);
+  g_assert_no_error (error);
+  for (guint e = 0; e < 5; e++)
+    {
+      troupe_trainer_run_epoch (resumed);
+      troupe_trainer_run_epoch (direct);
+    }
+  g_assert_cmpstr (troupe_trainer_get_csv (resumed), ==, troupe_trainer_get_csv (direct));
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+expect_refused (TroupeOrchEnv *env,
+                const char    *path,
+                gint           code,
+                const char    *words)
+{
+  g_autoptr(GError) error = NULL;
+  TroupeTrainer *trainer = troupe_trainer_load (env, path, NULL, &error);
+
+  g_assert_null (trainer);
+  g_assert_error (error, TROUPE_POLICY_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_true (g_str_has_prefix (error->message, path));
+  g_assert_nonnull (strstr (error->message, words));
+}
+
+static void
+test_resume_mismatch (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("troupe-resume-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "state.json", NULL);
+  g_autoptr(TroupeTrainer) first = resume_trainer (FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *edited = NULL;
+  TroupeOrchEnv *env;
+  char *at;
+
+  for (guint e = 0; e < 3; e++)
+    troupe_trainer_run_epoch (first);
+  g_assert_true (troupe_trainer_save (first, path, &error));
+  g_assert_no_error (error);
+  data = troupe_trainer_to_json (first);
+
+  /* Other agents. */
+  expect_refused (new_env (TRUE), path, TROUPE_POLICY_ERROR_MISMATCH, "[Agent0, Agent1]");
+
+  /* Another step limit. */
+  env = troupe_orch_env_new_mvp ();
+  troupe_orch_env_set_max_steps (env, troupe_orch_env_get_max_steps (env) + 3);
+  expect_refused (env, path, TROUPE_POLICY_ERROR_MISMATCH, "saved for an environment of 4 steps");
+
+  /* Adam's moments for another parameter count. */
+  at = strstr (data, "\"m\" : [");
+  g_assert_nonnull (at);
+  edited = g_strdup_printf ("%.*s\"m\" : [0.5,%s", (int) (at - data), data, at + strlen ("\"m\" : ["));
+  g_assert_true (g_file_set_contents (path, edited, -1, NULL));
+  expect_refused (troupe_orch_env_new_mvp (), path, TROUPE_POLICY_ERROR_MISMATCH, "Adam moments");
+
+  /* A malformed state. */
+  g_clear_pointer (&edited, g_free);
+  at = strstr (data, "\"rng\" : [");
+  g_assert_nonnull (at);
+  edited = g_strdup_printf ("%.*s\"rng\" : [\"zz\",%s", (int) (at - data), data, at + strlen ("\"rng\" : ["));
+  g_assert_true (g_file_set_contents (path, edited, -1, NULL));
+  expect_refused (troupe_orch_env_new_mvp (), path, TROUPE_POLICY_ERROR_INVALID, "\"rng\"");
+  /* … which troupe_policy_load() does not read. */
+  {
+    g_autoptr(TroupePolicy) policy = troupe_policy_load (path, &error);
+
+    g_assert_no_error (error);
+    g_assert_nonnull (policy);
+  }
+
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static char *
 run_troupe_err (const char * const  *args,
                 int                 *exit_status,
@@ -434,6 +664,11 @@ test_cli (void)
   g_autofree char *dir = g_dir_make_tmp ("troupe-train-XXXXXX", NULL);
   g_autofree char *policy_path = g_build_filename (dir, "policy.json", NULL);
   g_autofree char *stats_path = g_build_filename (dir, "stats.csv", NULL);
+  g_autofree char *half_path = g_build_filename (dir, "half.json", NULL);
+  g_autofree char *resumed_path = g_build_filename (dir, "resumed.json", NULL);
+  g_autofree char *straight_path = g_build_filename (dir, "straight.json", NULL);
+  g_autofree char *resumed_stats_path = g_build_filename (dir, "resumed.csv", NULL);
+  g_autofree char *straight_stats_path = g_build_filename (dir, "straight.csv", NULL);
   g_autofree char *chain = g_test_build_filename (G_TEST_DIST, "data", "policy", "chain.yaml", NULL);
   g_autofree char *out = NULL;
   g_autofree char *csv = NULL;
@@ -501,6 +736,51 @@ test_cli (void)
     g_assert_cmpint (status, ==, 0);
   }
 
+  /* Two epochs, saved, then two more from the file are four epochs
+   * straight: the same policy file and the same statistics. */
+  {
+    const char *first[] = { "train", "--epochs", "2", "--episodes", "8", "--baseline", "--seed", "6",
+                            "--eval", "5", "-o", half_path, "--stats", stats_path, NULL };
+    const char *second[] = { "train", "--epochs", "2", "--init", half_path, "--eval", "5",
+                             "-o", resumed_path, "--stats", resumed_stats_path, NULL };
+    const char *straight[] = { "train", "--epochs", "4", "--episodes", "8", "--baseline", "--seed", "6",
+                               "--eval", "5", "-o", straight_path, "--stats", straight_stats_path, NULL };
+    const char *show[] = { "policy", "show", resumed_path, NULL };
+    g_autofree char *resumed = NULL;
+    g_autofree char *expected = NULL;
+    g_autofree char *first_csv = NULL;
+    g_autofree char *second_csv = NULL;
+    g_autofree char *straight_csv = NULL;
+    g_autofree char *joined = NULL;
+
+    g_clear_pointer (&out, g_free);
+    out = run_troupe (first, &status);
+    g_assert_cmpint (status, ==, 0);
+    g_clear_pointer (&out, g_free);
+    out = run_troupe (second, &status);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_true (g_str_has_prefix (out, "Resuming the training state of "));
+    g_assert_nonnull (strstr (out, "at epoch 2 (optimizer state restored"));
+    g_assert_nonnull (strstr (out, "\nepoch    3  reward"));
+    g_clear_pointer (&out, g_free);
+    out = run_troupe (straight, &status);
+    g_assert_cmpint (status, ==, 0);
+
+    g_assert_true (g_file_get_contents (resumed_path, &resumed, NULL, NULL));
+    g_assert_true (g_file_get_contents (straight_path, &expected, NULL, NULL));
+    g_assert_cmpstr (resumed, ==, expected);
+    g_assert_true (g_file_get_contents (stats_path, &first_csv, NULL, NULL));
+    g_assert_true (g_file_get_contents (resumed_stats_path, &second_csv, NULL, NULL));
+    g_assert_true (g_file_get_contents (straight_stats_path, &straight_csv, NULL, NULL));
+    joined = g_strconcat (first_csv, strchr (second_csv, '\n') + 1, NULL);
+    g_assert_cmpstr (joined, ==, straight_csv);
+
+    g_clear_pointer (&out, g_free);
+    out = run_troupe (show, &status);
+    g_assert_cmpint (status, ==, 0);
+    g_assert_nonnull (strstr (out, "Training state:  epoch 4, Adam\n"));
+  }
+
   {
     const char *args[] = { "train", "--env", "simulated", NULL };
 
@@ -511,6 +791,11 @@ test_cli (void)
 
   g_unlink (policy_path);
   g_unlink (stats_path);
+  g_unlink (half_path);
+  g_unlink (resumed_path);
+  g_unlink (straight_path);
+  g_unlink (resumed_stats_path);
+  g_unlink (straight_stats_path);
   g_rmdir (dir);
 }
 
@@ -530,6 +815,9 @@ main (int   argc,
   g_test_add_func ("/troupe/reinforce/determinism", test_determinism);
   g_test_add_func ("/troupe/reinforce/mvp-learns", test_mvp_learns);
   g_test_add_func ("/troupe/reinforce/simulated-learns", test_simulated_learns);
+  g_test_add_func ("/troupe/reinforce/resume-exact", test_resume_exact);
+  g_test_add_func ("/troupe/reinforce/resume-fresh", test_resume_fresh);
+  g_test_add_func ("/troupe/reinforce/resume-mismatch", test_resume_mismatch);
   g_test_add_func ("/troupe/reinforce/cli", test_cli);
 
   return g_test_run ();

@@ -47,6 +47,9 @@ typedef struct
 {
   TroupeTrainer      *trainer;
   GMainContext       *context;
+  /* The trainer's epoch count when the job began (not 0 when it resumed
+   * a saved training state); set before the thread starts. */
+  guint               first_epoch;
   /* Main thread only. */
   GThread            *thread;
   TroupeTrainingPage *page;
@@ -107,6 +110,9 @@ struct _TroupeTrainingPage
   TroupeWorkflow      *workflow;
   TrainingJob         *job;
   TroupePolicy        *loaded_policy;
+  /* The loaded file's JSON and name, for the training state it may hold. */
+  char                *loaded_data;
+  char                *loaded_name;
   GtkNativeDialog     *file_chooser;
   char                *file_chart;
   char                *hidden_sizes;
@@ -246,7 +252,8 @@ training_thread (gpointer data)
       EpochCopy *copy;
 
       control = g_atomic_int_get (&job->control);
-      if (control != CONTROL_RUN || troupe_trainer_get_n_epochs (job->trainer) >= job->target_epochs)
+      if (control != CONTROL_RUN
+          || troupe_trainer_get_n_epochs (job->trainer) - job->first_epoch >= job->target_epochs)
         break;
 
       stats = troupe_trainer_run_epoch (job->trainer);
@@ -624,7 +631,7 @@ create_job (TroupeTrainingPage  *self,
             GError             **error)
 {
   TroupeOrchEnv *env;
-  TroupePolicy *policy;
+  TroupePolicy *policy = NULL;
   TroupeTrainerOptions options;
   TroupeTrainer *trainer;
   TrainingJob *job;
@@ -634,14 +641,25 @@ create_job (TroupeTrainingPage  *self,
   if (env == NULL)
     return NULL;
 
+  troupe_trainer_options_init (&options);
+  options.seed = self->seed;
+  options.learning_rate = self->learning_rate;
+  options.episodes_per_epoch = self->episodes;
+  options.baseline = self->baseline;
+  options.normalize_returns = self->normalize_returns;
+  options.entropy_coef = self->entropy_bonus;
+  options.max_grad_norm = self->gradient_clip;
+
   if (self->loaded_policy != NULL)
     {
-      if (!troupe_orch_env_check_policy (env, self->loaded_policy, error))
-        {
-          troupe_orch_env_free (env);
-          return NULL;
-        }
-      policy = g_steal_pointer (&self->loaded_policy);
+      /* The file again rather than the policy read from it: a training
+       * state saved with it continues exactly, with its own settings. */
+      trainer = troupe_trainer_new_resume (env, self->loaded_data, self->loaded_name, &options, error);
+      if (trainer == NULL)
+        return NULL;
+      g_clear_pointer (&self->loaded_policy, troupe_policy_free);
+      g_clear_pointer (&self->loaded_data, g_free);
+      g_clear_pointer (&self->loaded_name, g_free);
     }
   else
     {
@@ -663,20 +681,12 @@ create_job (TroupeTrainingPage  *self,
       policy = troupe_policy_new (troupe_orch_env_get_default_input_dim (env), hidden, n_hidden,
                                   troupe_orch_env_get_agent_names (env),
                                   TROUPE_STATE_EMBEDDING_VERSION, self->seed);
+      trainer = troupe_trainer_new (env, policy, &options);
     }
 
-  troupe_trainer_options_init (&options);
-  options.seed = self->seed;
-  options.learning_rate = self->learning_rate;
-  options.episodes_per_epoch = self->episodes;
-  options.baseline = self->baseline;
-  options.normalize_returns = self->normalize_returns;
-  options.entropy_coef = self->entropy_bonus;
-  options.max_grad_norm = self->gradient_clip;
-
-  trainer = troupe_trainer_new (env, policy, &options);
   job = training_job_new (trainer);
   job->page = self;
+  job->first_epoch = troupe_trainer_get_n_epochs (trainer);
 
   clear_charts (self);
   names = troupe_orch_env_get_agent_names (env);
@@ -758,6 +768,8 @@ reset (TroupeTrainingPage *self)
 {
   abandon_job (self);
   g_clear_pointer (&self->loaded_policy, troupe_policy_free);
+  g_clear_pointer (&self->loaded_data, g_free);
+  g_clear_pointer (&self->loaded_name, g_free);
   clear_charts (self);
   gtk_widget_set_visible (GTK_WIDGET (self->result_label), FALSE);
   gtk_stack_set_visible_child_name (self->content_stack, "empty");
@@ -1119,6 +1131,8 @@ troupe_training_page_finalize (GObject *object)
   TroupeTrainingPage *self = TROUPE_TRAINING_PAGE (object);
 
   g_clear_pointer (&self->loaded_policy, troupe_policy_free);
+  g_clear_pointer (&self->loaded_data, g_free);
+  g_clear_pointer (&self->loaded_name, g_free);
   g_clear_pointer (&self->file_chart, g_free);
   g_clear_pointer (&self->hidden_sizes, g_free);
   g_clear_pointer (&self->message, g_free);
@@ -1464,9 +1478,10 @@ troupe_training_page_save_policy (TroupeTrainingPage  *self,
       return fail (self, error, g_steal_pointer (&local_error));
     }
 
-  /* troupe_policy_save() writes through g_file_set_contents(), which
-   * replaces the file atomically. */
-  if (!troupe_policy_save (troupe_trainer_get_policy (self->job->trainer), path, &local_error))
+  /* The policy with its training state, so Load Policy… can continue it
+   * exactly; troupe_trainer_save() writes through g_file_set_contents(),
+   * which replaces the file atomically. */
+  if (!troupe_trainer_save (self->job->trainer, path, &local_error))
     {
       g_prefix_error (&local_error, _("Could not save the policy: "));
       return fail (self, error, g_steal_pointer (&local_error));
@@ -1487,8 +1502,9 @@ troupe_training_page_load_policy (TroupeTrainingPage  *self,
   g_autofree char *agents = NULL;
   g_autoptr(GString) layers = g_string_new (NULL);
   g_autofree char *text = NULL;
+  g_autofree char *data = NULL;
   const guint *sizes;
-  guint n_sizes;
+  guint n_sizes, saved_epochs;
 
   g_return_val_if_fail (TROUPE_IS_TRAINING_PAGE (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -1501,7 +1517,8 @@ troupe_training_page_load_policy (TroupeTrainingPage  *self,
       return fail (self, error, g_steal_pointer (&local_error));
     }
 
-  policy = troupe_policy_load (path, &local_error);
+  if (g_file_get_contents (path, &data, NULL, &local_error))
+    policy = troupe_policy_load (path, &local_error);
   if (policy != NULL)
     env = new_env (self, &local_error);
   if (env != NULL)
@@ -1514,14 +1531,22 @@ troupe_training_page_load_policy (TroupeTrainingPage  *self,
 
   reset (self);
   self->loaded_policy = g_steal_pointer (&policy);
+  self->loaded_data = g_steal_pointer (&data);
+  self->loaded_name = g_strdup (path);
 
   sizes = troupe_policy_get_layer_sizes (self->loaded_policy, &n_sizes);
   for (guint i = 0; i < n_sizes; i++)
     g_string_append_printf (layers, i == 0 ? "%u" : " → %u", sizes[i]);
   agents = g_strjoinv (", ", (char **) troupe_policy_get_agents (self->loaded_policy));
-  text = g_strdup_printf (_("Loaded “%s”: agents %s, layers %s. Start trains it further with the "
-                            "settings on the left; Evaluate measures it as it is."),
-                          name, agents, layers->str);
+  if (troupe_trainer_peek_state (self->loaded_data, &saved_epochs, NULL))
+    text = g_strdup_printf (_("Loaded “%s”: agents %s, layers %s, with its training state at epoch %u. "
+                              "Start continues that training exactly, with the settings it was saved "
+                              "with; Evaluate measures it as it is."),
+                            name, agents, layers->str, saved_epochs);
+  else
+    text = g_strdup_printf (_("Loaded “%s”: agents %s, layers %s. Start trains it further with the "
+                              "settings on the left and a fresh optimizer; Evaluate measures it as it is."),
+                            name, agents, layers->str);
   show_message (self, text, FALSE);
   update_progress (self);
   update_actions (self);

@@ -67,8 +67,9 @@ troupe_cli_train (const TroupeCliCommand  *command,
     { "eval", 0, 0, G_OPTION_ARG_INT, &eval_episodes,
       N_("Greedy evaluation episodes after training (default 1000)"), N_("N") },
     { "init", 0, 0, G_OPTION_ARG_FILENAME, &init,
-      N_("Continue training a saved policy (Adam starts afresh)"), N_("FILE") },
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output, N_("Save the trained policy as JSON"), N_("FILE") },
+      N_("Continue training a saved policy, exactly when it holds its training state"), N_("FILE") },
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("Save the trained policy and its training state as JSON"), N_("FILE") },
     { "stats", 0, 0, G_OPTION_ARG_FILENAME, &stats_path, N_("Write the per-epoch statistics as CSV"), N_("FILE") },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &files, NULL, NULL },
     G_OPTION_ENTRY_NULL
@@ -152,22 +153,33 @@ troupe_cli_train (const TroupeCliCommand  *command,
 
   if (init != NULL)
     {
-      policy = troupe_policy_load (init, &error);
-      if (policy == NULL || !troupe_orch_env_check_policy (env, policy, &error))
+      /* A file saved with its training state continues exactly, with the
+       * settings it was saved with; a bare policy trains further with
+       * these settings and a fresh optimizer. */
+      trainer = troupe_trainer_load (env, init, &options, &error);
+      if (trainer == NULL)
         {
-          troupe_cli_error (command, "%s: %s", init, error->message);
-          g_clear_pointer (&policy, troupe_policy_free);
-          troupe_orch_env_free (env);
+          troupe_cli_error (command, "%s", error->message);
           return TROUPE_CLI_EXIT_INVALID;
         }
+      if (troupe_trainer_get_state_restored (trainer))
+        printf (_("Resuming the training state of %s at epoch %u (optimizer state restored; "
+                  "its saved settings apply)\n"),
+                init, troupe_trainer_get_n_epochs (trainer));
+      else
+        printf (_("%s has no training state: training it further with a fresh optimizer\n"), init);
+      options = *troupe_trainer_get_options (trainer);
     }
   else
-    policy = troupe_policy_new ((guint) embedding, hidden, n_hidden,
-                                troupe_orch_env_get_agent_names (env),
-                                TROUPE_STATE_EMBEDDING_VERSION, (guint64) seed);
-  trainer = troupe_trainer_new (env, policy, &options);
+    {
+      policy = troupe_policy_new ((guint) embedding, hidden, n_hidden,
+                                  troupe_orch_env_get_agent_names (env),
+                                  TROUPE_STATE_EMBEDDING_VERSION, (guint64) seed);
+      trainer = troupe_trainer_new (env, policy, &options);
+    }
   g_signal_connect (trainer, "epoch", G_CALLBACK (print_epoch_cb), NULL);
 
+  /* --epochs more epochs, also when resuming. */
   for (gint i = 0; i < epochs; i++)
     troupe_trainer_run_epoch (trainer);
 
@@ -188,7 +200,7 @@ troupe_cli_train (const TroupeCliCommand  *command,
       return TROUPE_CLI_EXIT_INVALID;
     }
 
-  if (output != NULL && !troupe_policy_save (troupe_trainer_get_policy (trainer), output, &error))
+  if (output != NULL && !troupe_trainer_save (trainer, output, &error))
     {
       troupe_cli_error (command, _("Could not save the policy: %s"), error->message);
       return TROUPE_CLI_EXIT_INVALID;
@@ -207,8 +219,10 @@ troupe_cli_policy (const TroupeCliCommand  *command,
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) layers = g_string_new (NULL);
   g_autofree char *agents = NULL;
+  g_autofree char *data = NULL;
+  TroupeOptimizer optimizer;
   const guint *sizes;
-  guint n_sizes;
+  guint n_sizes, n_epochs;
   int status;
   const GOptionEntry entries[] = {
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &args, NULL, NULL },
@@ -217,7 +231,8 @@ troupe_cli_policy (const TroupeCliCommand  *command,
 
   if (!troupe_cli_parse_options (command, entries, _("show FILE"),
                                  _("Shows a policy written by `troupe train -o FILE`: its agents, its\n"
-                                   "layers, its number of parameters and its state embedding version.\n"
+                                   "layers, its number of parameters, its state embedding version and, when\n"
+                                   "it was saved with one, its training state.\n"
                                    "\n"
                                    "Exit status: 0 on success, 1 when the file is not a policy, 2 on a\n"
                                    "usage error."),
@@ -248,6 +263,10 @@ troupe_cli_policy (const TroupeCliCommand  *command,
   printf (_("Layers:          %s (ReLU between, softmax over the agents)\n"), layers->str);
   printf (_("Parameters:      %u\n"), troupe_policy_get_n_params (policy));
   printf (_("State embedding: version %u\n"), troupe_policy_get_embedding_version (policy));
+  if (g_file_get_contents (args[1], &data, NULL, NULL)
+      && troupe_trainer_peek_state (data, &n_epochs, &optimizer))
+    printf (_("Training state:  epoch %u, %s\n"), n_epochs,
+            optimizer == TROUPE_OPTIMIZER_SGD ? "SGD" : "Adam");
 
   return TROUPE_CLI_EXIT_OK;
 }

@@ -8,11 +8,16 @@
 #include <math.h>
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "troupe-reinforce.h"
 
 /* The evaluation's generator is seeded from the training seed mixed with
  * this, so it never replays the training's own stream. */
 #define EVALUATION_SEED_MIX G_GUINT64_CONSTANT (0x5eed0fe7a1ba7e5d)
+
+/* The version of the "training" member of a saved policy. */
+#define TRAINING_STATE_VERSION 1
 
 struct _TroupeTrainer
 {
@@ -34,6 +39,7 @@ struct _TroupeTrainer
   TroupeEpochStats      stats;
   TroupeRng             rng;
   guint                 n_epochs;
+  gboolean              state_restored;
 };
 
 G_DEFINE_FINAL_TYPE (TroupeTrainer, troupe_trainer, G_TYPE_OBJECT)
@@ -590,4 +596,520 @@ troupe_trainer_evaluate (TroupeTrainer    *self,
   evaluation->mean_reward = reward / n_episodes;
   evaluation->mean_return = ret / n_episodes;
   evaluation->mean_length = length / n_episodes;
+}
+
+static void
+add_double_array (JsonBuilder  *builder,
+                  const char   *name,
+                  const double *values,
+                  guint         n)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < n; i++)
+    json_builder_add_double_value (builder, values[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_double (JsonBuilder *builder,
+            const char  *name,
+            double       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_double_value (builder, value);
+}
+
+static void
+add_boolean (JsonBuilder *builder,
+             const char  *name,
+             gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+static void
+add_int (JsonBuilder *builder,
+         const char  *name,
+         gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+static JsonNode *
+training_state_to_node (TroupeTrainer *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  const TroupeTrainerOptions *options = &self->options;
+
+  json_builder_begin_object (builder);
+  add_int (builder, "version", TRAINING_STATE_VERSION);
+  add_int (builder, "epochs", self->n_epochs);
+
+  json_builder_set_member_name (builder, "options");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "optimizer");
+  json_builder_add_string_value (builder, options->optimizer == TROUPE_OPTIMIZER_SGD ? "sgd" : "adam");
+  add_double (builder, "learning_rate", options->learning_rate);
+  add_boolean (builder, "baseline", options->baseline);
+  add_boolean (builder, "normalize_returns", options->normalize_returns);
+  add_double (builder, "entropy_coef", options->entropy_coef);
+  add_double (builder, "max_grad_norm", options->max_grad_norm);
+  add_int (builder, "episodes_per_epoch", options->episodes_per_epoch);
+  /* The seed's 64 bits as a signed integer: JSON readers of int64 read it
+   * back to the same bits. */
+  add_int (builder, "seed", (gint64) options->seed);
+  json_builder_set_member_name (builder, "reward");
+  json_builder_begin_object (builder);
+  add_double (builder, "lambda_cost_penalty", options->reward.lambda_cost_penalty);
+  add_double (builder, "gamma_discount_factor", options->reward.gamma_discount_factor);
+  add_double (builder, "task_success_bonus", options->reward.task_success_bonus);
+  add_double (builder, "task_failure_penalty", options->reward.task_failure_penalty);
+  add_double (builder, "step_cost_scale_factor", options->reward.step_cost_scale_factor);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  /* What the state was saved for, checked when it is resumed. */
+  json_builder_set_member_name (builder, "env");
+  json_builder_begin_object (builder);
+  add_int (builder, "max_steps", troupe_orch_env_get_max_steps (self->env));
+  add_int (builder, "n_features", troupe_orch_env_get_n_features (self->env));
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "adam");
+  json_builder_begin_object (builder);
+  add_int (builder, "t", (gint64) self->adam.t);
+  add_double_array (builder, "m", self->adam.m, self->adam.n);
+  add_double_array (builder, "v", self->adam.v, self->adam.n);
+  json_builder_end_object (builder);
+
+  /* The running mean of the returns at each step index, null where no
+   * epoch has reached that step yet. */
+  json_builder_set_member_name (builder, "baseline");
+  json_builder_begin_array (builder);
+  for (guint t = 0; t < self->baseline_len; t++)
+    if (self->has_baseline[t])
+      json_builder_add_double_value (builder, self->baseline[t]);
+    else
+      json_builder_add_null_value (builder);
+  json_builder_end_array (builder);
+
+  /* xoshiro256**'s four words, as 16 hex digits each. */
+  json_builder_set_member_name (builder, "rng");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (self->rng.s); i++)
+    {
+      g_autofree char *word = g_strdup_printf ("%016" G_GINT64_MODIFIER "x", self->rng.s[i]);
+
+      json_builder_add_string_value (builder, word);
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  return json_builder_get_root (builder);
+}
+
+char *
+troupe_trainer_to_json (TroupeTrainer *self)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *policy_json = NULL;
+  JsonNode *root;
+
+  g_return_val_if_fail (TROUPE_IS_TRAINER (self), NULL);
+
+  /* The policy's own JSON, read back (its doubles round-trip exactly) so
+   * the policy part stays written in one place, with "training" added. */
+  policy_json = troupe_policy_to_json (self->policy);
+  if (!json_parser_load_from_data (parser, policy_json, -1, NULL))
+    g_return_val_if_reached (NULL);
+  root = json_parser_get_root (parser);
+  json_object_set_member (json_node_get_object (root), "training", training_state_to_node (self));
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_data (generator, NULL);
+}
+
+gboolean
+troupe_trainer_save (TroupeTrainer  *self,
+                     const char     *path,
+                     GError        **error)
+{
+  g_autofree char *data = NULL;
+
+  g_return_val_if_fail (TROUPE_IS_TRAINER (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  data = troupe_trainer_to_json (self);
+  return g_file_set_contents (path, data, -1, error);
+}
+
+gboolean
+troupe_trainer_get_state_restored (TroupeTrainer *self)
+{
+  g_return_val_if_fail (TROUPE_IS_TRAINER (self), FALSE);
+  return self->state_restored;
+}
+
+/* The member @name of @object as a JSON value of @type (G_TYPE_DOUBLE
+ * also accepts a whole number), or NULL. */
+static JsonNode *
+value_member (JsonObject *object,
+              const char *name,
+              GType       type)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+  GType value_type;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return NULL;
+  value_type = json_node_get_value_type (node);
+  if (value_type == type || (type == G_TYPE_DOUBLE && value_type == G_TYPE_INT64))
+    return node;
+  return NULL;
+}
+
+static JsonObject *
+object_member (JsonObject *object,
+               const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+static JsonArray *
+array_member (JsonObject *object,
+              const char *name)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
+static gboolean
+read_double (JsonObject *object,
+             const char *name,
+             double     *value)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_DOUBLE);
+
+  if (node == NULL)
+    return FALSE;
+  *value = json_node_get_value_type (node) == G_TYPE_INT64 ? (double) json_node_get_int (node)
+                                                          : json_node_get_double (node);
+  return TRUE;
+}
+
+static gboolean
+read_boolean (JsonObject *object,
+              const char *name,
+              gboolean   *value)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_BOOLEAN);
+
+  if (node == NULL)
+    return FALSE;
+  *value = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static gboolean
+read_uint (JsonObject *object,
+           const char *name,
+           guint       min,
+           guint      *value)
+{
+  JsonNode *node = value_member (object, name, G_TYPE_INT64);
+
+  if (node == NULL || json_node_get_int (node) < min || json_node_get_int (node) > G_MAXUINT)
+    return FALSE;
+  *value = (guint) json_node_get_int (node);
+  return TRUE;
+}
+
+static gboolean
+read_doubles (JsonArray *array,
+              double    *values,
+              gboolean  *present)
+{
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (present != NULL && JSON_NODE_HOLDS_NULL (element))
+        {
+          values[i] = 0.0;
+          present[i] = FALSE;
+          continue;
+        }
+      if (!JSON_NODE_HOLDS_VALUE (element))
+        return FALSE;
+      if (json_node_get_value_type (element) == G_TYPE_DOUBLE)
+        values[i] = json_node_get_double (element);
+      else if (json_node_get_value_type (element) == G_TYPE_INT64)
+        values[i] = (double) json_node_get_int (element);
+      else
+        return FALSE;
+      if (present != NULL)
+        present[i] = TRUE;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+training_member (JsonParser *parser,
+                 const char *data)
+{
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, data, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  return object_member (json_node_get_object (root), "training");
+}
+
+static gboolean
+read_options (JsonObject           *object,
+              TroupeTrainerOptions *options)
+{
+  JsonObject *reward = object_member (object, "reward");
+  JsonNode *node;
+  const char *optimizer;
+
+  troupe_trainer_options_init (options);
+  node = value_member (object, "optimizer", G_TYPE_STRING);
+  if (node == NULL)
+    return FALSE;
+  optimizer = json_node_get_string (node);
+  if (g_str_equal (optimizer, "adam"))
+    options->optimizer = TROUPE_OPTIMIZER_ADAM;
+  else if (g_str_equal (optimizer, "sgd"))
+    options->optimizer = TROUPE_OPTIMIZER_SGD;
+  else
+    return FALSE;
+
+  node = value_member (object, "seed", G_TYPE_INT64);
+  if (node == NULL)
+    return FALSE;
+  options->seed = (guint64) json_node_get_int (node);
+
+  return read_double (object, "learning_rate", &options->learning_rate)
+         && read_boolean (object, "baseline", &options->baseline)
+         && read_boolean (object, "normalize_returns", &options->normalize_returns)
+         && read_double (object, "entropy_coef", &options->entropy_coef)
+         && read_double (object, "max_grad_norm", &options->max_grad_norm)
+         && read_uint (object, "episodes_per_epoch", 1, &options->episodes_per_epoch)
+         && read_double (reward, "lambda_cost_penalty", &options->reward.lambda_cost_penalty)
+         && read_double (reward, "gamma_discount_factor", &options->reward.gamma_discount_factor)
+         && read_double (reward, "task_success_bonus", &options->reward.task_success_bonus)
+         && read_double (reward, "task_failure_penalty", &options->reward.task_failure_penalty)
+         && read_double (reward, "step_cost_scale_factor", &options->reward.step_cost_scale_factor);
+}
+
+gboolean
+troupe_trainer_peek_state (const char      *data,
+                           guint           *n_epochs,
+                           TroupeOptimizer *optimizer)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  TroupeTrainerOptions options;
+  JsonObject *training;
+  guint epochs;
+
+  g_return_val_if_fail (data != NULL, FALSE);
+
+  training = training_member (parser, data);
+  if (training == NULL
+      || !read_uint (training, "epochs", 0, &epochs)
+      || !read_options (object_member (training, "options"), &options))
+    return FALSE;
+
+  if (n_epochs != NULL)
+    *n_epochs = epochs;
+  if (optimizer != NULL)
+    *optimizer = options.optimizer;
+  return TRUE;
+}
+
+static TroupeTrainer *
+resume_failed (GError        **error,
+               const char     *name,
+               gint            code,
+               TroupeOrchEnv  *env,
+               TroupePolicy   *policy,
+               const char     *format,
+               ...) G_GNUC_PRINTF (6, 7);
+
+static TroupeTrainer *
+resume_failed (GError        **error,
+               const char     *name,
+               gint            code,
+               TroupeOrchEnv  *env,
+               TroupePolicy   *policy,
+               const char     *format,
+               ...)
+{
+  g_autofree char *message = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_set_error (error, TROUPE_POLICY_ERROR, code, "%s: %s", name, message);
+  g_clear_pointer (&policy, troupe_policy_free);
+  g_clear_pointer (&env, troupe_orch_env_free);
+  return NULL;
+}
+
+TroupeTrainer *
+troupe_trainer_new_resume (TroupeOrchEnv               *env,
+                           const char                  *data,
+                           const char                  *name,
+                           const TroupeTrainerOptions  *options,
+                           GError                     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local_error = NULL;
+  TroupeTrainerOptions saved;
+  TroupeTrainer *self;
+  TroupePolicy *policy;
+  JsonObject *training, *env_object, *adam;
+  JsonArray *m, *v, *baseline, *rng;
+  JsonNode *node;
+  guint epochs, max_steps, n_features, n_params;
+  gint64 t;
+  TroupeRng state;
+
+  g_return_val_if_fail (env != NULL, NULL);
+  g_return_val_if_fail (data != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+
+  policy = troupe_policy_new_from_json (data, &local_error);
+  if (policy == NULL)
+    return resume_failed (error, name, TROUPE_POLICY_ERROR_INVALID, env, NULL,
+                          "%s", local_error->message);
+  if (!troupe_orch_env_check_policy (env, policy, &local_error))
+    return resume_failed (error, name, TROUPE_POLICY_ERROR_MISMATCH, env, policy,
+                          "%s", local_error->message);
+
+  training = training_member (parser, data);
+  if (training == NULL)
+    {
+      TroupeTrainerOptions defaults;
+
+      if (options == NULL)
+        {
+          troupe_trainer_options_init (&defaults);
+          options = &defaults;
+        }
+      return troupe_trainer_new (env, policy, options);
+    }
+
+#define INVALID(what) \
+  resume_failed (error, name, TROUPE_POLICY_ERROR_INVALID, env, policy, \
+                 "the training state is malformed: %s; save it again with `troupe train -o FILE`", what)
+
+  node = value_member (training, "version", G_TYPE_INT64);
+  if (node == NULL || json_node_get_int (node) != TRAINING_STATE_VERSION)
+    return INVALID ("its \"version\" is not 1");
+  if (!read_uint (training, "epochs", 0, &epochs))
+    return INVALID ("\"epochs\" is not a whole number");
+  if (!read_options (object_member (training, "options"), &saved))
+    return INVALID ("\"options\" lacks a setting or holds one of the wrong type");
+
+  env_object = object_member (training, "env");
+  if (!read_uint (env_object, "max_steps", 1, &max_steps)
+      || !read_uint (env_object, "n_features", 0, &n_features))
+    return INVALID ("\"env\" must hold \"max_steps\" and \"n_features\"");
+  if (max_steps != troupe_orch_env_get_max_steps (env)
+      || n_features != troupe_orch_env_get_n_features (env))
+    return resume_failed (error, name, TROUPE_POLICY_ERROR_MISMATCH, env, policy,
+                          "the training state was saved for an environment of %u steps and "
+                          "%u features, but this one has %u steps and %u features; continue it "
+                          "on the environment it was trained on",
+                          max_steps, n_features, troupe_orch_env_get_max_steps (env),
+                          troupe_orch_env_get_n_features (env));
+
+  adam = object_member (training, "adam");
+  node = value_member (adam, "t", G_TYPE_INT64);
+  m = array_member (adam, "m");
+  v = array_member (adam, "v");
+  if (node == NULL || (t = json_node_get_int (node)) < 0 || m == NULL || v == NULL)
+    return INVALID ("\"adam\" must hold \"t\", \"m\" and \"v\"");
+  n_params = troupe_policy_get_n_params (policy);
+  if (json_array_get_length (m) != n_params || json_array_get_length (v) != n_params)
+    return resume_failed (error, name, TROUPE_POLICY_ERROR_MISMATCH, env, policy,
+                          "the training state holds Adam moments for %u and %u parameters, "
+                          "but the policy has %u; save the policy and its training state together",
+                          json_array_get_length (m), json_array_get_length (v), n_params);
+
+  baseline = array_member (training, "baseline");
+  if (baseline == NULL)
+    return INVALID ("\"baseline\" is not a list");
+  if (json_array_get_length (baseline) != max_steps)
+    return resume_failed (error, name, TROUPE_POLICY_ERROR_MISMATCH, env, policy,
+                          "the training state holds a baseline for %u steps, but the "
+                          "environment has %u",
+                          json_array_get_length (baseline), max_steps);
+
+  rng = array_member (training, "rng");
+  if (rng == NULL || json_array_get_length (rng) != G_N_ELEMENTS (state.s))
+    return INVALID ("\"rng\" must hold four words");
+  for (guint i = 0; i < G_N_ELEMENTS (state.s); i++)
+    {
+      JsonNode *element = json_array_get_element (rng, i);
+      const char *word;
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING
+          || strlen (word = json_node_get_string (element)) != 16
+          || !g_ascii_string_to_unsigned (word, 16, 0, G_MAXUINT64, &state.s[i], NULL))
+        return INVALID ("\"rng\" must hold four words of 16 hex digits");
+    }
+
+  self = troupe_trainer_new (env, policy, &saved);
+  if (!read_doubles (m, self->adam.m, NULL)
+      || !read_doubles (v, self->adam.v, NULL)
+      || !read_doubles (baseline, self->baseline, self->has_baseline))
+    {
+      /* The trainer owns the environment and the policy now. */
+      g_set_error (error, TROUPE_POLICY_ERROR, TROUPE_POLICY_ERROR_INVALID,
+                   "%s: the training state is malformed: Adam's moments and the baseline "
+                   "must hold numbers; save it again with `troupe train -o FILE`", name);
+      g_object_unref (self);
+      return NULL;
+    }
+#undef INVALID
+
+  self->adam.t = (guint64) t;
+  self->rng = state;
+  self->n_epochs = epochs;
+  self->state_restored = TRUE;
+  return self;
+}
+
+TroupeTrainer *
+troupe_trainer_load (TroupeOrchEnv               *env,
+                     const char                  *path,
+                     const TroupeTrainerOptions  *options,
+                     GError                     **error)
+{
+  g_autofree char *data = NULL;
+
+  g_return_val_if_fail (env != NULL, NULL);
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (!g_file_get_contents (path, &data, NULL, error))
+    {
+      troupe_orch_env_free (env);
+      return NULL;
+    }
+  return troupe_trainer_new_resume (env, data, path, options, error);
 }

@@ -147,4 +147,41 @@ void                  troupe_trainer_evaluate   (TroupeTrainer              *sel
                                                  gboolean                    greedy,
                                                  TroupeEvaluation           *evaluation);
 
+/* The training state: the policy's JSON (troupe_policy_to_json()) with a
+ * "training" member that holds the options, the epoch count, Adam's t, m
+ * and v, the baseline's running means and the generator's state, so a
+ * trainer made from it with troupe_trainer_new_resume() continues exactly
+ * where this one stopped. troupe_policy_load() ignores the member. */
+char                 *troupe_trainer_to_json    (TroupeTrainer              *self);
+gboolean              troupe_trainer_save       (TroupeTrainer              *self,
+                                                 const char                 *path,
+                                                 GError                    **error);
+/* A trainer for @env (taken, also on failure) from a policy file's JSON
+ * @data; @name (the file, for messages) prefixes every error. When @data
+ * holds a training state, the trainer continues it bit-identically with
+ * the options it was saved with, and @options is ignored; it fails with
+ * TROUPE_POLICY_ERROR_MISMATCH when the state does not fit @env or the
+ * policy, TROUPE_POLICY_ERROR_INVALID when it is malformed. Without one,
+ * it trains the policy further with @options (NULL: the defaults) and a
+ * fresh optimizer, and troupe_trainer_get_state_restored() says FALSE. */
+TroupeTrainer        *troupe_trainer_new_resume (TroupeOrchEnv              *env,
+                                                 const char                 *data,
+                                                 const char                 *name,
+                                                 const TroupeTrainerOptions *options,
+                                                 GError                    **error);
+/* troupe_trainer_new_resume() on the contents of the file @path. */
+TroupeTrainer        *troupe_trainer_load       (TroupeOrchEnv              *env,
+                                                 const char                 *path,
+                                                 const TroupeTrainerOptions *options,
+                                                 GError                    **error);
+/* Whether the trainer was resumed from a saved training state (optimizer,
+ * baseline and generator), rather than made fresh. */
+gboolean              troupe_trainer_get_state_restored (TroupeTrainer      *self);
+/* TRUE when the policy JSON @data holds a training state, with its epoch
+ * count and optimizer (either may be NULL); FALSE when it holds none or
+ * is not JSON. */
+gboolean              troupe_trainer_peek_state (const char                 *data,
+                                                 guint                      *n_epochs,
+                                                 TroupeOptimizer            *optimizer);
+
 G_END_DECLS

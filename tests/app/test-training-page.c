@@ -438,18 +438,21 @@ test_save_and_load_policy (void)
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "training.start", NULL));
   wait_until (page, state_is, GINT_TO_POINTER (TROUPE_TRAINING_STATE_FINISHED), 30);
 
-  /* Saved, it reads back as the policy a direct trainer trained. */
+  /* Saved, it is the policy and the training state of a direct trainer,
+   * and reads back as the policy that trainer trained. */
   g_assert_true (troupe_training_page_save_policy (page, path, &error));
   g_assert_no_error (error);
   loaded = troupe_policy_load (path, &error);
   g_assert_no_error (error);
   for (guint e = 0; e < 20; e++)
     troupe_trainer_run_epoch (trainer);
-  json = troupe_policy_to_json (troupe_trainer_get_policy (trainer));
+  json = troupe_trainer_to_json (trainer);
   g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
   g_assert_cmpstr (saved, ==, json);
   g_clear_pointer (&json, g_free);
+  g_clear_pointer (&saved, g_free);
   json = troupe_policy_to_json (loaded);
+  saved = troupe_policy_to_json (troupe_trainer_get_policy (trainer));
   g_assert_cmpstr (saved, ==, json);
 
   /* A folder that does not exist: the error is shown. */
@@ -465,6 +468,7 @@ test_save_and_load_policy (void)
   g_assert_cmpuint (troupe_training_page_get_n_epochs (page), ==, 0);
   g_assert_nonnull (strstr (troupe_training_page_get_message (page), "policy.json"));
   g_assert_nonnull (strstr (troupe_training_page_get_message (page), "Agent0, Agent1"));
+  g_assert_nonnull (strstr (troupe_training_page_get_message (page), "training state at epoch 20"));
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "training.evaluate", NULL));
   wait_until (page, state_is, GINT_TO_POINTER (TROUPE_TRAINING_STATE_FINISHED), 30);
   g_assert_cmpuint (troupe_training_page_get_n_epochs (page), ==, 0);
@@ -473,10 +477,20 @@ test_save_and_load_policy (void)
   g_assert_cmpfloat (page_eval.mean_return, ==, direct_eval.mean_return);
   g_assert_cmpfloat (page_eval.success_rate, ==, direct_eval.success_rate);
 
-  /* Continue trains the loaded policy further. */
+  /* Continue resumes the saved training exactly: 20 more epochs there
+   * are epochs 21 to 40 of the direct trainer. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "training.start", NULL));
   wait_until (page, state_is, GINT_TO_POINTER (TROUPE_TRAINING_STATE_FINISHED), 30);
   g_assert_cmpuint (troupe_training_page_get_n_epochs (page), ==, 20);
+  g_assert_true (troupe_training_page_save_policy (page, path, &error));
+  g_assert_no_error (error);
+  for (guint e = 0; e < 20; e++)
+    troupe_trainer_run_epoch (trainer);
+  g_clear_pointer (&json, g_free);
+  g_clear_pointer (&saved, g_free);
+  json = troupe_trainer_to_json (trainer);
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  g_assert_cmpstr (saved, ==, json);
 
   /* Something that is not a policy is refused with the engine's words. */
   g_assert_true (g_file_set_contents (path, "{\"not\": \"a policy\"}", -1, NULL));
