@@ -8,7 +8,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "troupe-workflow-io.h"
+#include "troupe-workflow-io-private.h"
 
 /* The JSON writer prints a TroupeNode tree as pretty JSON: 2-space
  * indentation, "key": value, members in tree order, a final newline.
@@ -34,6 +34,55 @@ append_indent (GString *out,
     g_string_append (out, "  ");
 }
 
+/* Which bytes a JSON string escapes: 0 none, else the letter after the
+ * backslash, or 'u' for \u00XX. */
+static const char escapes[256] = {
+  [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u', [0x06] = 'u', [0x07] = 'u',
+  ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [0x0b] = 'u', ['\f'] = 'f', ['\r'] = 'r',
+  [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
+  [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
+  [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u',
+  ['"'] = '"', ['\\'] = '\\', [0x7f] = 'u',
+};
+
+void
+_troupe_json_append_string (GString    *out,
+                            const char *text)
+{
+  static const char hex[] = "0123456789abcdef";
+  const guchar *run;
+  const guchar *p;
+
+  if (text == NULL)
+    {
+      _troupe_string_put (out, "null", 4);
+      return;
+    }
+
+  _troupe_string_put_c (out, '"');
+  /* Runs of bytes that need no escape are copied in one go. */
+  for (run = p = (const guchar *) text; *p != '\0'; p++)
+    {
+      char escape = escapes[*p];
+
+      if (escape == 0)
+        continue;
+      _troupe_string_put (out, (const char *) run, p - run);
+      _troupe_string_put_c (out, '\\');
+      _troupe_string_put_c (out, escape);
+      if (escape == 'u')
+        {
+          _troupe_string_put (out, "00", 2);
+          _troupe_string_put_c (out, hex[*p >> 4]);
+          _troupe_string_put_c (out, hex[*p & 0xf]);
+        }
+      run = p + 1;
+    }
+  _troupe_string_put (out, (const char *) run, p - run);
+  _troupe_string_put_c (out, '"');
+}
+
+/* A canonical file is UTF-8: bytes that are not become U+FFFD. */
 static void
 append_string (GString    *out,
                const char *text)
@@ -42,46 +91,7 @@ append_string (GString    *out,
 
   if (!g_utf8_validate (text, -1, NULL))
     text = valid = g_utf8_make_valid (text, -1);
-
-  g_string_append_c (out, '"');
-
-  for (const char *p = text; *p != '\0'; p++)
-    {
-      guchar c = (guchar) *p;
-
-      switch (c)
-        {
-        case '"':
-          g_string_append (out, "\\\"");
-          break;
-        case '\\':
-          g_string_append (out, "\\\\");
-          break;
-        case '\b':
-          g_string_append (out, "\\b");
-          break;
-        case '\f':
-          g_string_append (out, "\\f");
-          break;
-        case '\n':
-          g_string_append (out, "\\n");
-          break;
-        case '\r':
-          g_string_append (out, "\\r");
-          break;
-        case '\t':
-          g_string_append (out, "\\t");
-          break;
-        default:
-          if (c < 0x20 || c == 0x7F)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (char) c);
-          break;
-        }
-    }
-
-  g_string_append_c (out, '"');
+  _troupe_json_append_string (out, text);
 }
 
 /* TRUE when @text is a number in the JSON grammar (RFC 8259). */

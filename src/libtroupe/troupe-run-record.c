@@ -10,6 +10,7 @@
 
 #include "troupe-enums.h"
 #include "troupe-run-record.h"
+#include "troupe-workflow-io-private.h"
 
 #define STATE_VERSION 1
 
@@ -474,81 +475,6 @@ troupe_run_record_to_json (TroupeRunRecord *self)
  * that U+001F is escaped as \u001f, which json-glib leaves bare (invalid
  * JSON; both parse to the same string where it is accepted). */
 
-/* Which bytes a JSON string escapes: 0 none, else the letter after the
- * backslash, or 'u' for \u00XX. */
-static const char escapes[256] = {
-  [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u', [0x06] = 'u', [0x07] = 'u',
-  ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [0x0b] = 'u', ['\f'] = 'f', ['\r'] = 'r',
-  [0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
-  [0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
-  [0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u',
-  ['"'] = '"', ['\\'] = '\\', [0x7f] = 'u',
-};
-
-/* g_string_append_len() in GLib 2.74 is a call into the general
- * g_string_insert_len(): this is what it comes down to for an append, and
- * a snapshot makes millions of them. */
-static inline void
-put (GString    *out,
-     const char *data,
-     gsize       len)
-{
-  gsize at = out->len;
-
-  if (at + len < out->allocated_len)
-    {
-      out->len = at + len;
-      out->str[out->len] = '\0';
-    }
-  else
-    g_string_set_size (out, at + len);
-  memcpy (out->str + at, data, len);
-}
-
-static inline void
-put_c (GString *out,
-       char     c)
-{
-  put (out, &c, 1);
-}
-
-static void
-append_json_string (GString    *out,
-                    const char *text)
-{
-  static const char hex[] = "0123456789abcdef";
-  const guchar *run;
-  const guchar *p;
-
-  if (text == NULL)
-    {
-      put (out, "null", 4);
-      return;
-    }
-
-  put_c (out, '"');
-  /* Runs of bytes that need no escape are copied in one go. */
-  for (run = p = (const guchar *) text; *p != '\0'; p++)
-    {
-      char escape = escapes[*p];
-
-      if (escape == 0)
-        continue;
-      put (out, (const char *) run, p - run);
-      put_c (out, '\\');
-      put_c (out, escape);
-      if (escape == 'u')
-        {
-          put (out, "00", 2);
-          put_c (out, hex[*p >> 4]);
-          put_c (out, hex[*p & 0xf]);
-        }
-      run = p + 1;
-    }
-  put (out, (const char *) run, p - run);
-  put_c (out, '"');
-}
-
 static void
 append_int (GString *out,
             gint64   value)
@@ -567,7 +493,7 @@ append_int (GString *out,
   while (magnitude > 0);
   if (value < 0)
     *--p = '-';
-  put (out, p, end - p);
+  _troupe_string_put (out, p, end - p);
 }
 
 static void
@@ -577,10 +503,10 @@ append_double (GString *out,
   char number[G_ASCII_DTOSTR_BUF_SIZE];
 
   g_ascii_dtostr (number, sizeof number, value);
-  put (out, number, strlen (number));
+  _troupe_string_put (out, number, strlen (number));
   /* As json-glib: a double stays a double when it is read back. */
   if (strpbrk (number, ".eE") == NULL)
-    put (out, ".0", 2);
+    _troupe_string_put (out, ".0", 2);
 }
 
 static void
@@ -588,9 +514,9 @@ append_bool (GString  *out,
              gboolean  value)
 {
   if (value)
-    put (out, "true", 4);
+    _troupe_string_put (out, "true", 4);
   else
-    put (out, "false", 5);
+    _troupe_string_put (out, "false", 5);
 }
 
 static void append_node (GString *out, JsonNode *node);
@@ -604,18 +530,18 @@ append_object (GString    *out,
   JsonNode *member;
   gboolean first = TRUE;
 
-  put_c (out, '{');
+  _troupe_string_put_c (out, '{');
   json_object_iter_init_ordered (&iter, object);
   while (json_object_iter_next_ordered (&iter, &name, &member))
     {
       if (!first)
-        put_c (out, ',');
+        _troupe_string_put_c (out, ',');
       first = FALSE;
-      append_json_string (out, name);
-      put_c (out, ':');
+      _troupe_json_append_string (out, name);
+      _troupe_string_put_c (out, ':');
       append_node (out, member);
     }
-  put_c (out, '}');
+  _troupe_string_put_c (out, '}');
 }
 
 static void
@@ -633,14 +559,14 @@ append_node (GString  *out,
         JsonArray *array = json_node_get_array (node);
         guint n = json_array_get_length (array);
 
-        put_c (out, '[');
+        _troupe_string_put_c (out, '[');
         for (guint i = 0; i < n; i++)
           {
             if (i > 0)
-              put_c (out, ',');
+              _troupe_string_put_c (out, ',');
             append_node (out, json_array_get_element (array, i));
           }
-        put_c (out, ']');
+        _troupe_string_put_c (out, ']');
       }
       break;
 
@@ -657,17 +583,17 @@ append_node (GString  *out,
           append_bool (out, json_node_get_boolean (node));
           break;
         case G_TYPE_STRING:
-          append_json_string (out, json_node_get_string (node));
+          _troupe_json_append_string (out, json_node_get_string (node));
           break;
         default:
-          put (out, "null", 4);
+          _troupe_string_put (out, "null", 4);
           break;
         }
       break;
 
     case JSON_NODE_NULL:
     default:
-      put (out, "null", 4);
+      _troupe_string_put (out, "null", 4);
       break;
     }
 }
@@ -683,7 +609,7 @@ troupe_run_record_append_json (GString  *out,
 }
 
 /* A literal: its length is known at compile time. */
-#define PUT_LITERAL(out, text) put ((out), "" text, sizeof (text) - 1)
+#define PUT_LITERAL(out, text) _troupe_string_put ((out), "" text, sizeof (text) - 1)
 
 void
 troupe_run_record_write_json (TroupeRunRecord *self,
@@ -701,13 +627,13 @@ troupe_run_record_write_json (TroupeRunRecord *self,
   PUT_LITERAL (out, "{\"version\":");
   append_int (out, STATE_VERSION);
   PUT_LITERAL (out, ",\"id\":");
-  append_json_string (out, self->id);
+  _troupe_json_append_string (out, self->id);
   PUT_LITERAL (out, ",\"workflow\":");
-  append_json_string (out, self->workflow_name);
+  _troupe_json_append_string (out, self->workflow_name);
   PUT_LITERAL (out, ",\"status\":");
-  append_json_string (out, troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, self->status));
+  _troupe_json_append_string (out, troupe_enum_to_nick (TROUPE_TYPE_RUN_STATUS, self->status));
   PUT_LITERAL (out, ",\"reason\":");
-  append_json_string (out, self->reason);
+  _troupe_json_append_string (out, self->reason);
   PUT_LITERAL (out, ",\"seq\":");
   append_int (out, self->seq);
   PUT_LITERAL (out, ",\"session\":");
@@ -735,19 +661,19 @@ troupe_run_record_write_json (TroupeRunRecord *self,
       TroupeStepRecord *rec = g_ptr_array_index (self->steps, i);
 
       if (i > 0)
-        put_c (out, ',');
+        _troupe_string_put_c (out, ',');
       PUT_LITERAL (out, "{\"instance\":");
-      append_json_string (out, rec->instance);
+      _troupe_json_append_string (out, rec->instance);
       PUT_LITERAL (out, ",\"step\":");
-      append_json_string (out, rec->step);
+      _troupe_json_append_string (out, rec->step);
       PUT_LITERAL (out, ",\"item\":");
-      append_json_string (out, rec->item);
+      _troupe_json_append_string (out, rec->item);
       PUT_LITERAL (out, ",\"index\":");
       append_int (out, rec->index);
       PUT_LITERAL (out, ",\"status\":");
-      append_json_string (out, step_status_nick (rec->status));
+      _troupe_json_append_string (out, step_status_nick (rec->status));
       PUT_LITERAL (out, ",\"reason\":");
-      append_json_string (out, rec->reason);
+      _troupe_json_append_string (out, rec->reason);
       PUT_LITERAL (out, ",\"attempts\":");
       append_int (out, rec->attempts);
       PUT_LITERAL (out, ",\"exit_code\":");
@@ -765,7 +691,7 @@ troupe_run_record_write_json (TroupeRunRecord *self,
       PUT_LITERAL (out, ",\"total_us\":");
       append_int (out, rec->total_us);
       PUT_LITERAL (out, ",\"output_path\":");
-      append_json_string (out, rec->output_path);
+      _troupe_json_append_string (out, rec->output_path);
       PUT_LITERAL (out, ",\"output_bytes\":");
       append_int (out, rec->output_bytes);
       PUT_LITERAL (out, ",\"spilled\":");
@@ -774,28 +700,28 @@ troupe_run_record_write_json (TroupeRunRecord *self,
       if (rec->has_cost && isfinite (rec->cost))
         {
           g_ascii_dtostr (number, sizeof number, rec->cost);
-          put (out, number, strlen (number));
+          _troupe_string_put (out, number, strlen (number));
         }
       else
         PUT_LITERAL (out, "null");
       PUT_LITERAL (out, ",\"tokens\":");
       append_int (out, rec->tokens);
       PUT_LITERAL (out, ",\"log_out\":");
-      append_json_string (out, rec->log_out);
+      _troupe_json_append_string (out, rec->log_out);
       PUT_LITERAL (out, ",\"log_err\":");
-      append_json_string (out, rec->log_err);
+      _troupe_json_append_string (out, rec->log_err);
       if (rec->children != NULL)
         {
           PUT_LITERAL (out, ",\"children\":[");
           for (guint j = 0; j < rec->children->len; j++)
             {
               if (j > 0)
-                put_c (out, ',');
-              append_json_string (out, g_ptr_array_index (rec->children, j));
+                _troupe_string_put_c (out, ',');
+              _troupe_json_append_string (out, g_ptr_array_index (rec->children, j));
             }
-          put_c (out, ']');
+          _troupe_string_put_c (out, ']');
         }
-      put_c (out, '}');
+      _troupe_string_put_c (out, '}');
     }
   PUT_LITERAL (out, "]}");
 }
