@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "troupe-app-resources.h"
+#include "troupe-form.h"
 #include "troupe-inspector.h"
 
 struct _TroupeInspector

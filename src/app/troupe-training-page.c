@@ -697,25 +697,38 @@ create_job (TroupeTrainingPage  *self,
   return job;
 }
 
+/* Makes the training job from the settings unless there is one; a
+ * failure is shown on the page. */
+static gboolean
+ensure_job (TroupeTrainingPage *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->job != NULL)
+    return TRUE;
+  self->job = create_job (self, &error);
+  if (self->job == NULL)
+    {
+      fail (self, NULL, g_steal_pointer (&error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static void
 start_action (GtkWidget  *widget,
               const char *action_name,
               GVariant   *parameter)
 {
   TroupeTrainingPage *self = TROUPE_TRAINING_PAGE (widget);
-  g_autoptr(GError) error = NULL;
 
   if (is_running (self))
     return;
 
   if (self->job == NULL)
     {
-      self->job = create_job (self, &error);
-      if (self->job == NULL)
-        {
-          fail (self, NULL, g_steal_pointer (&error));
-          return;
-        }
+      if (!ensure_job (self))
+        return;
       self->job->target_epochs = self->epochs;
     }
   else if (self->state == TROUPE_TRAINING_STATE_FINISHED)
@@ -795,20 +808,9 @@ evaluate_action (GtkWidget  *widget,
                  GVariant   *parameter)
 {
   TroupeTrainingPage *self = TROUPE_TRAINING_PAGE (widget);
-  g_autoptr(GError) error = NULL;
 
-  if (is_running (self))
+  if (is_running (self) || !ensure_job (self))
     return;
-
-  if (self->job == NULL)
-    {
-      self->job = create_job (self, &error);
-      if (self->job == NULL)
-        {
-          fail (self, NULL, g_steal_pointer (&error));
-          return;
-        }
-    }
 
   /* No epoch to run: the thread goes straight to the evaluation. */
   self->job->target_epochs = self->n_epochs;
